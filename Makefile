@@ -1,0 +1,34 @@
+# Nurture — the two commands: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint pytest test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: set everything up (venv, database, demo study) and serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/nurture init
+	$(BIN)/nurture serve --host 127.0.0.1 --port 8000
+
+## test: lint and the whole test suite (SQLite unless NURTURE_DATABASE_URL is set)
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## test-postgres: the suite against a throwaway PostgreSQL cluster (what CI does second)
+test-postgres: $(STAMP)
+	bash .ci/with-postgres $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

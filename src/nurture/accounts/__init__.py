@@ -1,0 +1,1 @@
+"""Roles, site scoping and the audit log."""

@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", "Administrator"
+    COORDINATOR = "coordinator", "Coordinator"
+    FACILITATOR = "facilitator", "Facilitator"
+    RESEARCHER = "researcher", "Researcher"
+
+    @classmethod
+    def sees_identifiers(cls) -> frozenset["Role"]:
+        """Roles that work with families directly and so may see names and contacts."""
+        return frozenset({cls.ADMINISTRATOR, cls.COORDINATOR, cls.FACILITATOR})
+
+    @classmethod
+    def manages_participants(cls) -> frozenset["Role"]:
+        return frozenset({cls.ADMINISTRATOR, cls.COORDINATOR})
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+    VIEW_IDENTIFIERS = "view_identifiers", "Viewed identifiers"
+    EXPORT = "export", "Exported"
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    LOGOUT = "logout", "Logged out"

@@ -1,0 +1,1 @@
+"""The ``nurture`` command. One module per subcommand; heavy imports happen inside commands."""

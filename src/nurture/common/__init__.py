@@ -1,0 +1,1 @@
+"""Small shared helpers: errors, formatting of numbers, intervals and dates."""

@@ -1,0 +1,1 @@
+"""A deterministic synthetic study shaped like the Nurturing Connections pilot."""

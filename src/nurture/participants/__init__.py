@@ -1,0 +1,1 @@
+"""Mothers, infants, dyads, screening, consent and the enrollment status history."""

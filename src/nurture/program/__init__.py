@@ -1,0 +1,1 @@
+"""Program delivery: sites, studies, curriculum versions, cohorts, sessions, attendance, fidelity."""

@@ -1,0 +1,42 @@
+from django.contrib import admin
+
+from .models import Cohort, CurriculumVersion, Site, Study, WeekPlan
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "id_prefix"]
+    filter_horizontal = ["sites"]
+
+
+class WeekPlanInline(admin.TabularInline):
+    model = WeekPlan
+    extra = 0
+
+
+@admin.register(CurriculumVersion)
+class CurriculumVersionAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "weeks"]
+    inlines = [WeekPlanInline]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    """Read-only here: cohorts are created in the staff interface so sessions are generated."""
+
+    list_display = ["name", "site", "curriculum", "start_date", "status"]
+    list_filter = ["site", "status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""Staff web interface (coordinators, facilitators, researchers, administrators)."""

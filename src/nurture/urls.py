@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Nurture administration"
+admin.site.site_title = "Nurture"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("nurture.staff.urls")),
+]

@@ -1,0 +1,68 @@
+"""The commands `make run` relies on, run as a user would: in a subprocess."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NURTURE = [sys.executable, "-m", "nurture.cli"]
+
+
+def run(args, var_dir: Path, **env):
+    environ = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    environ |= {"NURTURE_VAR_DIR": str(var_dir), **env}
+    return subprocess.run(NURTURE + args, capture_output=True, text=True, env=environ, timeout=300)
+
+
+def test_help_lists_the_commands_without_starting_django(tmp_path):
+    code = "import sys; from nurture.cli.main import app; print('django' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    result = run(["--help"], tmp_path)
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "serve" in result.stdout
+
+
+@pytest.mark.slow
+def test_init_loads_the_demo_once_and_rerunning_keeps_the_data(tmp_path):
+    first = run(["init"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "coordinator" in first.stdout and "nurture-demo" in first.stdout
+    db = sqlite3.connect(tmp_path / "nurture.sqlite3")
+    before = db.execute("select count(*) from participants_dyad").fetchone()[0]
+    attendance = db.execute("select count(*) from program_attendance").fetchone()[0]
+    assert before == 60
+    second = run(["init"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert db.execute("select count(*) from participants_dyad").fetchone()[0] == before
+    assert db.execute("select count(*) from program_attendance").fetchone()[0] == attendance
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_production_mode_refuses_insecure_defaults_with_a_clear_message(tmp_path):
+    result = run(["init"], tmp_path, NURTURE_ENV="production", NURTURE_DEBUG="true")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "nurture: error: configuration: Refusing to start in production: NURTURE_DEBUG must be off; "
+        "NURTURE_SECRET_KEY (or NURTURE_SECRET_KEY_FILE) must be set; NURTURE_ALLOWED_HOSTS must list "
+        "the host names served.")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_boolean_setting_is_named(tmp_path):
+    result = run(["init"], tmp_path, NURTURE_DEBUG="perhaps")
+    assert result.returncode == 2
+    assert "NURTURE_DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
+    run(["--help"], tmp_path)
+    code = "import nurture.settings as s; print(s.SECRET_KEY)"
+    env = {k: v for k, v in os.environ.items() if k != "NURTURE_SECRET_KEY"} | {"NURTURE_VAR_DIR": str(tmp_path)}
+    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
+            for _ in range(2)}
+    assert len(keys) == 1 and len(keys.pop().strip()) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

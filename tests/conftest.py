@@ -1,0 +1,62 @@
+"""Shared personas: a coordinator at site A, a facilitator of cohort 1, an outsider at
+site B, a researcher, and an administrator — with data at both sites that could leak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from nurture.accounts.enums import Role
+
+from . import factories as f
+
+
+@dataclass
+class World:
+    site_a: object
+    site_b: object
+    study: object
+    coordinator: object
+    facilitator: object
+    other_facilitator: object
+    outsider: object
+    researcher: object
+    admin: object
+    cohort1: object
+    cohort2: object
+    cohort_b: object
+    dyad1: object
+    dyad2: object
+    dyad_b: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    site_a, site_b = f.make_site("a"), f.make_site("b")
+    study = f.make_study(site_a, site_b)
+    coordinator = f.make_user(Role.COORDINATOR, site_a, "coord_a")
+    facilitator = f.make_user(Role.FACILITATOR, site_a, "fac_1")
+    other_facilitator = f.make_user(Role.FACILITATOR, site_a, "fac_2")
+    outsider = f.make_user(Role.COORDINATOR, site_b, "coord_b")
+    researcher = f.make_user(Role.RESEARCHER, site_a, "researcher")
+    admin = f.make_user(Role.ADMINISTRATOR, None, "admin")
+    cohort1 = f.make_cohort(study, site_a, name="Cohort 1", facilitators=[facilitator])
+    cohort2 = f.make_cohort(study, site_a, name="Cohort 2", facilitators=[other_facilitator], weeks=8)
+    cohort_b = f.make_cohort(study, site_b, name="Cohort B")
+    dyad1 = f.make_enrolled(study, site_a, cohort1, first_name="Aurelia", last_name="Leakwell")
+    dyad2 = f.make_enrolled(study, site_a, cohort2, first_name="Bettina", last_name="Hidden")
+    dyad_b = f.make_enrolled(study, site_b, cohort_b, first_name="Consuelo", last_name="Othersite")
+    return World(site_a, site_b, study, coordinator, facilitator, other_facilitator, outsider, researcher, admin,
+                 cohort1, cohort2, cohort_b, dyad1, dyad2, dyad_b)
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona in (``client_for(world.coordinator)``) and return the test client."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

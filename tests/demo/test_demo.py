@@ -1,0 +1,53 @@
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from nurture.demo.build import build_demo
+from nurture.participants.models import Dyad, Infant
+from nurture.program.enums import DeliveryMode
+from nurture.program.models import Attendance, Cohort, Session
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo(db):
+    build_demo(seed=7, today=TODAY)
+
+
+def test_the_demo_is_shaped_like_the_pilot(demo):
+    cohorts = list(Cohort.objects.order_by("start_date").select_related("curriculum"))
+    assert [c.curriculum.weeks for c in cohorts] == [12, 12, 12, 8, 8]
+    assert Dyad.objects.count() == 60
+    enrolled = Dyad.objects.exclude(cohort=None)
+    assert enrolled.count() == 34
+    ages = [d.mother.age_at_referral for d in enrolled.select_related("mother")]
+    assert 19 <= min(ages) and max(ages) <= 41
+    assert sum(d.mother.primiparous for d in enrolled.select_related("mother")) > 34 / 2
+    assert all(i.age_weeks_at_referral < 52 for i in Infant.objects.all())
+    statuses = Counter(Dyad.objects.values_list("status", flat=True))
+    assert statuses["withdrawn"] >= 3 and statuses["ineligible"] >= 5
+    assert all(d.end_reason for d in Dyad.objects.filter(status__in=["withdrawn", "lost"]))
+
+
+def test_only_the_8_week_cohorts_have_online_sessions_and_the_last_cohort_meets_today(demo):
+    online = Session.objects.filter(mode=DeliveryMode.ONLINE)
+    assert {s.cohort.curriculum.weeks for s in online} == {8}
+    assert Session.objects.filter(date=TODAY, cohort__name="Cohort 5").count() == 3
+    assert not Attendance.objects.filter(session__date__gt=TODAY).exists()
+
+
+def test_online_weeks_have_lower_attendance(demo):
+    rows = Attendance.objects.filter(session__cohort__curriculum__weeks=8).select_related("session")
+    rate = {mode: [] for mode in DeliveryMode}
+    for row in rows:
+        rate[row.session.mode].append(row.status == "present")
+    assert sum(rate["online"]) / len(rate["online"]) < sum(rate["in_person"]) / len(rate["in_person"])
+
+
+def test_the_same_seed_gives_the_same_study(db):
+    build_demo(seed=3, today=TODAY)
+    first = list(Dyad.objects.order_by("code").values_list("code", "status", "referred_on"))
+    build_demo(seed=3, today=TODAY)
+    assert list(Dyad.objects.order_by("code").values_list("code", "status", "referred_on")) == first
