@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import demo, init, serve
+from . import demo, init, instruments, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.command("init")(init.init)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("score")(score.score)
+app.add_typer(instruments.app, name="instruments")
 
 
 def run() -> None:

@@ -1,0 +1,473 @@
+"""Scoring: keyed item scores → scale scores, bands and safety flags.
+
+One kernel scores a matrix of keyed item scores (respondents × items) for one
+instrument. :func:`score` (one response set) and :func:`score_table` (a whole long
+table of item responses, as in ``item_responses.csv``) both feed that kernel, so a
+survey submission and a bulk re-score can never disagree.
+
+Missing items: a scale is scored when no more than its ``max_missing`` items are
+unanswered; a sum is then prorated (mean of answered keyed items × number of items,
+rounded half up to the scale's decimals). Otherwise the score is missing — never
+zero — and the reason is kept. ``na`` answers score as the definition says, or are
+unscored (counted as unanswered) when it gives no score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ResponseError
+from .model import Instrument, Method
+
+COLUMNS = ("participant_id", "timepoint", "instrument", "item", "value")
+SCORE_COLUMNS = ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band", "prorated",
+                 "missing_reason", "instrument_version", "scoring_version"]
+FLAG_COLUMNS = ["participant_id", "timepoint", "instrument", "rule", "severity", "subject", "observed"]
+UNANSWERED_SAFETY = "safety_item_unanswered"
+
+
+@dataclass(frozen=True)
+class ScaleScore:
+    instrument: str
+    scale: str
+    score: float | None
+    n_items: int  # answered (scored) items
+    n_items_total: int
+    prorated: bool
+    band: str | None
+    band_flag: bool
+    missing_reason: str | None
+    instrument_version: str
+    scoring_version: str
+
+
+@dataclass(frozen=True)
+class SafetyFlag:
+    rule: str  # a rule id, or "safety_item_unanswered"
+    severity: str
+    subject: str  # "item 10" / "scale total"
+    observed: float | None
+    message: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoreSet:
+    instrument: str
+    scales: tuple[ScaleScore, ...]
+    flags: tuple[SafetyFlag, ...]
+
+    def __getitem__(self, scale_id: str) -> ScaleScore:
+        for s in self.scales:
+            if s.scale == scale_id:
+                return s
+        raise KeyError(scale_id)
+
+    @property
+    def urgent(self) -> bool:
+        return any(f.severity == "urgent" for f in self.flags)
+
+
+@dataclass
+class TableScores:
+    scores: pd.DataFrame
+    flags: pd.DataFrame
+
+
+# --------------------------------------------------------------------------- kernel
+
+
+def _round_half_up(x: np.ndarray, decimals: int) -> np.ndarray:
+    factor = 10.0**decimals
+    # The small epsilon keeps 12.25 (stored as 12.2499999…) rounding up, as a person would.
+    return np.floor(x * factor + 0.5 + 1e-9) / factor
+
+
+def _score_matrix(inst: Instrument, keyed: np.ndarray) -> list[dict]:
+    """Score every scale for a (respondents × items) matrix of keyed scores (NaN = unanswered)."""
+    column = {item.id: j for j, item in enumerate(inst.items)}
+    results = []
+    for scale in inst.scales:
+        sub = keyed[:, [column[i] for i in scale.items]]
+        answered = ~np.isnan(sub)
+        n_answered = answered.sum(axis=1)
+        n = len(scale.items)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = np.where(answered, sub, 0.0).sum(axis=1)
+            mean = total / n_answered
+        complete = n_answered == n
+        allowed = (n - n_answered) <= scale.max_missing
+        if scale.method == Method.SUM:
+            prorated = allowed & ~complete & scale.prorate
+            value = np.where(complete, total, np.where(prorated, _round_half_up(mean * n, scale.decimals), np.nan))
+            if not scale.prorate:
+                value = np.where(complete, total, np.nan)
+        else:
+            prorated = np.zeros(len(sub), dtype=bool)
+            value = np.where(allowed & (n_answered > 0), _round_half_up(mean, scale.decimals), np.nan)
+        results.append({"scale": scale, "score": value, "n_answered": n_answered, "prorated": prorated})
+    return results
+
+
+def _missing_reason(scale, n_answered: int) -> str:
+    n = len(scale.items)
+    if n_answered == 0:
+        return "no items answered"
+    return f"{n - n_answered} of {n} items missing (at most {scale.max_missing} allowed)"
+
+
+def _band_index(scale, scores: np.ndarray) -> np.ndarray:
+    if not scale.bands:
+        return np.full(len(scores), -1)
+    starts = np.array([b.start for b in scale.bands])
+    idx = np.searchsorted(starts, np.nan_to_num(scores, nan=-np.inf), side="right") - 1
+    return np.where(np.isnan(scores), -1, idx)
+
+
+def _key_table(inst: Instrument) -> tuple[np.ndarray, int]:
+    """(items × value span) table of keyed scores, NaN where a value is not in an item's coding."""
+    rated = [i for i in inst.items if i.kind == "rated"]
+    if not rated:
+        return np.full((len(inst.items), 1), np.nan), 0
+    vmin = min(i.min_value for i in rated)
+    vmax = max(i.max_value for i in rated)
+    table = np.full((len(inst.items), vmax - vmin + 1), np.nan)
+    for j, item in enumerate(inst.items):
+        if item.kind == "rated":
+            for v in item.values:
+                table[j, v - vmin] = item.keyed(v)
+    return table, vmin
+
+
+# --------------------------------------------------------------------------- one response set
+
+
+def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
+    """Score one person's answers to one instrument.
+
+    ``responses`` maps item id to the coded value (an int, a numeric string, ``"na"``,
+    or ``None`` / ``""`` for unanswered). Text items may carry any text and are not
+    scored. Raises :class:`ResponseError` for an unknown item or a value outside the
+    item's coding.
+    """
+    if inst.structure_only:
+        raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring")
+    frame = pd.DataFrame({
+        "participant_id": "p", "timepoint": "t", "instrument": inst.id,
+        "item": [str(k) for k in responses], "value": [_as_cell(v) for v in responses.values()],
+    }, columns=list(COLUMNS))
+    try:
+        rows = np.arange(len(frame))
+        keyed = _keyed_long(inst, _parse(frame["item"], frame["value"]), rows, rows)
+    except ResponseError as exc:
+        raise ResponseError(exc.problem, column=exc.column) from None
+    matrix = np.full((1, len(inst.items)), np.nan)
+    answered = ~np.isnan(keyed["score"])
+    matrix[0, keyed["item"][answered]] = keyed["score"][answered]
+    scales = []
+    results = _score_matrix(inst, matrix)
+    scale_values = {}
+    for r in results:
+        scale = r["scale"]
+        value = float(r["score"][0])
+        band_i = int(_band_index(scale, r["score"])[0])
+        band = scale.bands[band_i] if band_i >= 0 else None
+        missing = np.isnan(value)
+        scale_values[scale.id] = None if missing else value
+        scales.append(ScaleScore(
+            instrument=inst.id, scale=scale.id, score=None if missing else value,
+            n_items=int(r["n_answered"][0]), n_items_total=len(scale.items), prorated=bool(r["prorated"][0]),
+            band=band.label["en"] if band else None, band_flag=bool(band and band.flag),
+            missing_reason=_missing_reason(scale, int(r["n_answered"][0])) if missing else None,
+            instrument_version=inst.version, scoring_version=inst.scoring_version))
+    flags = []
+    index = {item.id: j for j, item in enumerate(inst.items)}
+    for rule in inst.safety:
+        observed = None
+        if rule.item:
+            v = matrix[0, index[rule.item]]
+            observed = None if np.isnan(v) else float(v)
+        else:
+            observed = scale_values[rule.scale]
+        if rule.fires(observed):
+            flags.append(SafetyFlag(rule.id, rule.severity.value, rule.subject, observed, rule.message))
+    for item_id in sorted(inst.safety_items, key=lambda i: index[i]):
+        if np.isnan(matrix[0, index[item_id]]):
+            flags.append(SafetyFlag(UNANSWERED_SAFETY, "follow_up", f"item {item_id}", None,
+                                    {"en": f"Safety item {item_id} of {inst.short_name} was not answered.",
+                                     "es": f"El ítem de seguridad {item_id} de {inst.short_name} no se respondió."}))
+    return ScoreSet(inst.id, tuple(scales), tuple(flags))
+
+
+def _as_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise ResponseError(f"{value!r} is not a coded response", column="value")
+    return value
+
+
+# --------------------------------------------------------------------------- validation of long data
+
+
+def _parse_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (numbers, is_na, is_blank, is_bad) for a value column of any dtype."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = pd.Series(values.cat.categories)
+        num, na, blank, bad = _parse_values(cats.astype(object))
+        codes = values.cat.codes.to_numpy()
+        missing = codes < 0
+        codes = np.where(missing, 0, codes)
+        if len(cats) == 0:
+            n = len(values)
+            return np.full(n, np.nan), np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool)
+        return (np.where(missing, np.nan, num[codes]), np.where(missing, False, na[codes]),
+                np.where(missing, True, blank[codes]), np.where(missing, False, bad[codes]))
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        num = values.to_numpy(dtype=float)
+        blank = np.isnan(num)
+        return num, np.zeros(len(num), bool), blank, np.zeros(len(num), bool)
+    text = values.astype(object)
+    is_null = text.isna().to_numpy()
+    as_str = text.where(~is_null, "").astype(str).str.strip()
+    lowered = as_str.str.lower()
+    blank = is_null | (as_str == "").to_numpy()
+    na = (lowered == "na").to_numpy()
+    num = pd.to_numeric(as_str.where(~(blank | na), None), errors="coerce").to_numpy(dtype=float)
+    bad = ~blank & ~na & np.isnan(num)
+    return num, na, blank, bad
+
+
+@dataclass
+class _Parsed:
+    """A long table of responses reduced to arrays, parsed once for every instrument."""
+
+    item_codes: np.ndarray  # codes into item_labels
+    item_labels: np.ndarray
+    num: np.ndarray
+    na: np.ndarray
+    blank: np.ndarray
+    bad: np.ndarray
+    raw_values: pd.Series
+
+
+def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
+    codes, labels = pd.factorize(items, sort=False)
+    labels = np.asarray([str(x).strip() for x in labels], dtype=object)
+    num, na, blank, bad = _parse_values(values)
+    return _Parsed(codes.astype(np.int64), labels, num, na, blank, bad, values)
+
+
+def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: np.ndarray):
+    """Validate one instrument's rows; return item index, keyed score (NaN unanswered) and 'given' per row."""
+    ids = [item.id for item in inst.items]
+    label_map = pd.Categorical(parsed.item_labels, categories=ids).codes.astype(np.int64) \
+        if len(parsed.item_labels) else np.zeros(0, dtype=np.int64)
+    item_codes = label_map[parsed.item_codes[rows]]
+    unknown = item_codes < 0
+    if unknown.any():
+        k = int(np.flatnonzero(unknown)[0])
+        raise ResponseError(f"{inst.short_name} has no item {parsed.item_labels[parsed.item_codes[rows[k]]]!r} "
+                            f"(items are {ids[0]}–{ids[-1]})", row=int(positions[k]), column="item")
+    num, na, blank, bad = parsed.num[rows], parsed.na[rows], parsed.blank[rows], parsed.bad[rows]
+    text_items = np.array([item.kind == "text" for item in inst.items])
+    is_text = text_items[item_codes]
+    bad = bad & ~is_text
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ResponseError(f"{parsed.raw_values.iloc[rows[k]]!r} is not a number for {inst.short_name} item "
+                            f"{ids[item_codes[k]]}", row=int(positions[k]), column="value")
+    table, vmin = _key_table(inst)
+    rated = ~is_text & ~blank & ~na
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(num) & (np.floor(num) == num)
+    span = table.shape[1]
+    offset = np.where(rated & whole, num - vmin, -1).astype(np.int64)
+    in_span = (offset >= 0) & (offset < span)
+    keyed = np.full(len(num), np.nan)
+    keyed[in_span] = table[item_codes[in_span], offset[in_span]]
+    invalid = rated & np.isnan(keyed)
+    if invalid.any():
+        k = int(np.flatnonzero(invalid)[0])
+        item = inst.items[item_codes[k]]
+        shown = parsed.raw_values.iloc[rows[k]]
+        raise ResponseError(f"{shown!r} is outside the {inst.short_name} item {item.id} coding "
+                            f"{item.min_value}–{item.max_value}", row=int(positions[k]), column="value")
+    if na.any():
+        na_allowed = np.array([i.na_allowed for i in inst.items])[item_codes]
+        refused = na & ~na_allowed & ~is_text
+        if refused.any():
+            k = int(np.flatnonzero(refused)[0])
+            raise ResponseError(f"{inst.short_name} item {ids[item_codes[k]]} does not allow 'na'",
+                                row=int(positions[k]), column="value")
+        na_scores = np.array([np.nan if i.na_score is None else i.na_score for i in inst.items])
+        keyed = np.where(na & ~is_text, na_scores[item_codes], keyed)
+    given = ~blank & ~is_text
+    return {"item": item_codes, "score": np.where(is_text, np.nan, keyed), "given": given}
+
+
+# --------------------------------------------------------------------------- whole tables
+
+
+def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: int = 2) -> TableScores:
+    """Score a long table of item responses (the ``item_responses.csv`` format).
+
+    Validates every row first: an unknown instrument or item, a value outside the
+    coding, ``na`` where it is not allowed, or two answers to the same item by the
+    same participant at the same timepoint raise :class:`ResponseError` naming the
+    row (file line: position + ``row_offset``) and column.
+    """
+    missing_cols = [c for c in COLUMNS if c not in frame.columns]
+    if missing_cols:
+        raise ResponseError(f"missing column {missing_cols[0]!r} (needs {', '.join(COLUMNS)})", source=source,
+                            row=1)
+    n = len(frame)
+    if n == 0:
+        return TableScores(pd.DataFrame(columns=SCORE_COLUMNS), pd.DataFrame(columns=FLAG_COLUMNS))
+    for col in ("participant_id", "timepoint", "instrument", "item"):
+        blank = _blank_mask(frame[col])
+        if blank.any():
+            k = int(np.flatnonzero(blank)[0])
+            raise ResponseError(f"{col} is empty", row=k + row_offset, column=col, source=source)
+    p_codes, p_uniques = pd.factorize(frame["participant_id"], sort=False)
+    t_codes, t_uniques = pd.factorize(frame["timepoint"], sort=False)
+    resp_codes, _ = pd.factorize(p_codes.astype(np.int64) * len(t_uniques) + t_codes, sort=False)
+    inst_codes, inst_uniques = pd.factorize(frame["instrument"], sort=False)
+    positions = np.arange(n) + row_offset
+    parsed = _parse(frame["item"], frame["value"])
+    score_parts, flag_parts = [], []
+    for code in np.argsort([str(u) for u in inst_uniques]):
+        inst_id = str(inst_uniques[code])
+        rows = np.flatnonzero(inst_codes == code)
+        if inst_id not in library:
+            raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
+                                row=int(positions[rows[0]]), column="instrument", source=source)
+        inst = library.get(inst_id)
+        if inst.structure_only:
+            raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring",
+                                row=int(positions[rows[0]]), column="instrument", source=source)
+        try:
+            parts = _score_rows(inst, parsed, rows, resp_codes, positions)
+        except ResponseError as exc:
+            raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
+        resp, scores, flags = parts
+        score_parts.append((inst, resp, scores))
+        flag_parts.append((inst, flags))
+    return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes)
+
+
+def _blank_mask(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = np.array([str(c).strip() == "" for c in column.cat.categories] + [True])
+        return cats[column.cat.codes.to_numpy()]  # code -1 (missing) picks the final True
+    text = column.astype(object)
+    return text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
+
+
+def _score_rows(inst, parsed, rows, resp_codes, positions):
+    long = _keyed_long(inst, parsed, rows, positions[rows])
+    r = resp_codes[rows]
+    n_items = len(inst.items)
+    present = np.zeros(resp_codes.max() + 1, dtype=bool)
+    present[r] = True
+    respondents = np.flatnonzero(present)
+    local = np.full(len(present), -1, dtype=np.int64)
+    local[respondents] = np.arange(len(respondents))
+    lr = local[r]
+    flat = lr * n_items + long["item"]
+    counts = np.bincount(flat, minlength=len(respondents) * n_items)
+    if (counts > 1).any():
+        dup = np.flatnonzero(counts[flat] > 1)[1]
+        raise ResponseError(f"a second answer to {inst.short_name} item {inst.items[long['item'][dup]].id} "
+                            "for the same participant and timepoint", row=int(positions[rows][dup]), column="item")
+    matrix = np.full((len(respondents), n_items), np.nan)
+    scored = ~np.isnan(long["score"])
+    matrix[lr[scored], long["item"][scored]] = long["score"][scored]
+    results = _score_matrix(inst, matrix)
+    flags = _table_flags(inst, matrix, results)
+    return respondents, results, flags
+
+
+def _table_flags(inst, matrix, results) -> list[tuple[np.ndarray, str, str, str, np.ndarray]]:
+    index = {item.id: j for j, item in enumerate(inst.items)}
+    by_scale = {r["scale"].id: r["score"] for r in results}
+    out = []
+    for rule in inst.safety:
+        observed = matrix[:, index[rule.item]] if rule.item else by_scale[rule.scale]
+        with np.errstate(invalid="ignore"):
+            fires = {">": observed > rule.threshold, ">=": observed >= rule.threshold,
+                     "==": observed == rule.threshold, "<": observed < rule.threshold,
+                     "<=": observed <= rule.threshold}[rule.op] & ~np.isnan(observed)
+        hit = np.flatnonzero(fires)
+        out.append((hit, rule.id, rule.severity.value, rule.subject, observed[hit]))
+    for item_id in sorted(inst.safety_items, key=lambda i: index[i]):
+        hit = np.flatnonzero(np.isnan(matrix[:, index[item_id]]))
+        out.append((hit, UNANSWERED_SAFETY, "follow_up", f"item {item_id}", np.full(len(hit), np.nan)))
+    return out
+
+
+def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes) -> TableScores:
+    # Map each respondent code back to its participant and timepoint labels.
+    n_resp = resp_codes.max() + 1
+    resp_p = np.empty(n_resp, dtype=np.int64)
+    resp_t = np.empty(n_resp, dtype=np.int64)
+    resp_p[resp_codes] = p_codes
+    resp_t[resp_codes] = t_codes
+    p_labels = np.asarray(p_uniques, dtype=object)
+    t_labels = np.asarray(t_uniques, dtype=object)
+    # Build every column as one numpy array (pandas concatenation of many small
+    # frames costs more than the scoring itself at 100,000 participants).
+    band_labels: list[str | None] = [None]
+    meta = []  # per (instrument, scale) block: instrument, scale, versions
+    cols = {k: [] for k in ("resp", "block", "score", "n_items", "band", "prorated")}
+    reasons = []
+    for inst, respondents, results in score_parts:
+        for r in results:
+            scale = r["scale"]
+            block = len(meta)
+            meta.append((inst.id, scale.id, inst.version, inst.scoring_version))
+            values = r["score"]
+            band_idx = _band_index(scale, values)
+            offset = len(band_labels)
+            band_labels.extend(b.label["en"] for b in scale.bands)
+            cols["resp"].append(respondents)
+            cols["block"].append(np.full(len(values), block))
+            cols["score"].append(values)
+            cols["n_items"].append(r["n_answered"])
+            cols["band"].append(np.where(band_idx >= 0, band_idx + offset, 0))
+            cols["prorated"].append(r["prorated"])
+            reason = np.full(len(values), None, dtype=object)
+            for k in np.flatnonzero(np.isnan(values)):
+                reason[k] = _missing_reason(scale, int(r["n_answered"][k]))
+            reasons.append(reason)
+    arrays = {k: np.concatenate(v) for k, v in cols.items()}
+    arrays["reason"] = np.concatenate(reasons)
+    resp = arrays["resp"]
+    order = np.lexsort((arrays["block"], resp_t[resp], resp_p[resp]))
+    arrays = {k: v[order] for k, v in arrays.items()}
+    resp, block = arrays["resp"], arrays["block"]
+    meta_cols = [np.array([m[i] for m in meta], dtype=object)[block] for i in range(4)]
+    scores = pd.DataFrame({
+        "participant_id": p_labels[resp_p[resp]], "timepoint": t_labels[resp_t[resp]],
+        "instrument": meta_cols[0], "scale": meta_cols[1], "score": arrays["score"],
+        "n_items": arrays["n_items"], "band": np.array(band_labels, dtype=object)[arrays["band"]],
+        "prorated": arrays["prorated"], "missing_reason": arrays["reason"],
+        "instrument_version": meta_cols[2], "scoring_version": meta_cols[3],
+    }, columns=SCORE_COLUMNS)
+    flag_frames = []
+    for (inst, respondents, _), (_, flags) in zip(score_parts, flag_parts, strict=True):
+        for hit, rule, severity, subject, observed in flags:
+            if len(hit) == 0:
+                continue
+            resp_ids = respondents[hit]
+            flag_frames.append(pd.DataFrame({
+                "participant_id": p_labels[resp_p[resp_ids]], "timepoint": t_labels[resp_t[resp_ids]],
+                "instrument": inst.id, "rule": rule, "severity": severity, "subject": subject,
+                "observed": observed,
+            }))
+    flags = (pd.concat(flag_frames, ignore_index=True) if flag_frames
+             else pd.DataFrame(columns=FLAG_COLUMNS))
+    return TableScores(scores, flags)

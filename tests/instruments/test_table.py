@@ -1,0 +1,80 @@
+"""Scoring a whole table: the same answers as one-at-a-time, errors naming the row."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nurture.instruments import ResponseError, library, score, score_table
+
+from .helpers import inst, keyed_all
+
+
+def long(rows):
+    return pd.DataFrame(rows, columns=["participant_id", "timepoint", "instrument", "item", "value"])
+
+
+def rows_for(pid, tp, definition, values):
+    return [(pid, tp, definition.id, k, v) for k, v in values.items()]
+
+
+def test_table_scores_equal_one_at_a_time_scores_on_random_answers():
+    rng = np.random.default_rng(5)
+    rows, expected = [], {}
+    for instrument_id in ("epds", "gad7", "pss", "kpcs", "rses", "pbq", "ibqr_vsf", "feedback", "psoc", "phq9"):
+        definition = inst(instrument_id)
+        for p in range(15):
+            values = {}
+            for item in definition.rated_items:
+                if rng.random() < 0.08:
+                    continue
+                values[item.id] = int(rng.choice(item.values)) if not (item.na_allowed and rng.random() < 0.1) \
+                    else "na"
+            rows += rows_for(f"P{p:02d}", "pre", definition, {k: str(v) for k, v in values.items()})
+            for s in score(definition, values).scales:
+                expected[(f"P{p:02d}", instrument_id, s.scale)] = s.score
+    result = score_table(long(rows), library()).scores
+    got = {(r.participant_id, r.instrument, r.scale): (None if pd.isna(r.score) else r.score)
+           for r in result.itertuples()}
+    assert got == expected
+
+
+def test_output_has_one_row_per_participant_timepoint_scale_and_a_missing_score_is_empty():
+    epds = inst("epds")
+    missing_many = {k: v for k, v in keyed_all(epds, 1).items() if k not in ("1", "2", "3")}
+    rows = rows_for("A", "pre", epds, keyed_all(epds, 1)) + rows_for("A", "post", epds, missing_many)
+    scores = score_table(long(rows), library()).scores
+    assert list(zip(scores.timepoint, scores.scale, scores.score.fillna(-1), strict=True)) == [
+        ("pre", "total", 10.0, ), ("pre", "anxiety_3a", 3.0), ("post", "total", -1), ("post", "anxiety_3a", -1)]
+    assert scores.missing_reason.iloc[2] == "3 of 10 items missing (at most 2 allowed)"
+
+
+def test_safety_flags_are_reported_per_participant():
+    epds = inst("epds")
+    rows = rows_for("A", "pre", epds, keyed_all(epds, 0)) + rows_for("B", "pre", epds, keyed_all(epds, 1))
+    flags = score_table(long(rows), library()).flags
+    assert list(zip(flags.participant_id, flags.rule, strict=True)) == [("B", "self_harm")]
+
+
+@pytest.mark.parametrize("bad_row, column, message", [
+    (("A", "pre", "epds", "1", "7"), "value", "'7' is outside the EPDS item 1 coding 0–3"),
+    (("A", "pre", "epds", "12", "1"), "item", "EPDS has no item '12' (items are 1–10)"),
+    (("A", "pre", "edps", "1", "1"), "instrument", "unknown instrument 'edps'"),
+    (("A", "pre", "epds", "2", "1"), "item", "a second answer to EPDS item 2"),
+    (("A", "pre", "epds", "3", "na"), "value", "EPDS item 3 does not allow 'na'"),
+    (("A", "", "epds", "3", "1"), "timepoint", "timepoint is empty"),
+])
+def test_bad_rows_are_named_by_file_line_and_column(bad_row, column, message):
+    rows = [("A", "pre", "epds", "1", "0"), ("A", "pre", "epds", "2", "0"), bad_row]
+    with pytest.raises(ResponseError) as info:
+        score_table(long(rows), library(), source="items.csv")
+    assert (info.value.row, info.value.column) == (4, column)  # header is line 1, so the third row is line 4
+    assert str(info.value).startswith(f"items.csv, row 4, column {column}: {message}")
+
+
+def test_categorical_and_numeric_value_columns_score_the_same():
+    gad = inst("gad7")
+    frame = long(rows_for("A", "pre", gad, {str(i): i % 4 for i in range(1, 8)}))
+    as_text = score_table(frame.astype({"value": str}), library()).scores
+    as_cat = score_table(frame.astype({"value": "category", "participant_id": "category"}), library()).scores
+    as_num = score_table(frame, library()).scores
+    assert as_text.score.tolist() == as_cat.score.tolist() == as_num.score.tolist() == [12.0]  # 1+2+3+0+1+2+3
