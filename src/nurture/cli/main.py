@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import demo, init, instruments, score, serve
+from . import analyze, demo, init, instruments, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -17,6 +17,7 @@ app.command("init")(init.init)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("score")(score.score)
+app.command("analyze")(analyze.analyze)
 app.add_typer(instruments.app, name="instruments")
 
 

@@ -14,21 +14,26 @@ def fmt_short_date(value: dt.date | None) -> str:
     return value.strftime("%d %b") if value else "—"
 
 
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
 def fmt_percent(part: int | float, whole: int | float, digits: int = 0) -> str:
-    if not whole:
+    if not is_number(part) or not is_number(whole) or not whole:
         return "—"
     return f"{100 * part / whole:.{digits}f}%"
 
 
 def fmt_number(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A number to ``digits`` decimals; an absent value (None, NaN, or a template's "") is a dash."""
+    if not is_number(value):
         return "—"
     return f"{value:.{digits}f}"
 
 
 def fmt_p(p: float | None) -> str:
     """APA style: no leading zero, three decimals, ``< .001`` for small values."""
-    if p is None or math.isnan(p):
+    if not is_number(p):
         return "—"
     if p < 0.001:
         return "< .001"
@@ -38,6 +43,6 @@ def fmt_p(p: float | None) -> str:
 
 def fmt_ci(lo: float | None, hi: float | None, digits: int = 2) -> str:
     """APA style interval: ``[lo, hi]``."""
-    if lo is None or hi is None:
+    if not is_number(lo) or not is_number(hi):
         return "—"
     return f"[{fmt_number(lo, digits)}, {fmt_number(hi, digits)}]"

@@ -1,0 +1,72 @@
+"""Assemble ``results.json`` (schema ``nurture.results/1``) from a bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .acceptability import acceptability
+from .bundle import Bundle
+from .efficacy import Catalogue, efficacy
+from .feasibility import feasibility, participant_characteristics
+
+SCHEMA = "nurture.results/1"
+
+
+def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None = None, n_boot: int = 5000,
+            seed: int | None = 2024, item_labels: dict[str, str] | None = None,
+            progress: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> dict:
+    """Run every part whose input is present; a part without input is ``None``."""
+    warnings: list[str] = []
+    if progress:
+        progress("feasibility")
+    feas = feasibility(bundle, criteria)
+    if progress:
+        progress("acceptability")
+    accept = acceptability(bundle, item_labels)
+    eff = efficacy(bundle.get("scores.csv"), bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
+                   progress=progress)
+    if eff is not None:
+        warnings.extend(eff.pop("_warnings"))
+    if bundle.date_offsets:
+        warnings.append("Dates are day offsets (de-identified bundle): recruitment per month is not reported.")
+    if feas is None:
+        warnings.append("No participants.csv: feasibility is not reported.")
+    if eff is None:
+        warnings.append("No scores: efficacy is not reported.")
+    return {
+        "schema": SCHEMA,
+        "generated_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        "input": {"source": bundle.source, "files": {name: int(len(t)) for name, t in bundle.tables.items()},
+                  "date_offsets": bundle.date_offsets,
+                  "manifest": bundle.manifest.get("schema") if bundle.manifest else None},
+        "warnings": warnings,
+        "participants": participant_characteristics(bundle),
+        "feasibility": feas,
+        "acceptability": accept,
+        "efficacy": eff,
+    }
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def to_json(results: dict) -> str:
+    """JSON text with NaN and infinities written as null (valid JSON for every reader)."""
+    return json.dumps(_clean(results), indent=2, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,1 @@
+"""Assessments: timepoints and windows, item responses, scores, survey links, paper entry."""

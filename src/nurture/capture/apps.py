@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CaptureConfig(AppConfig):
+    name = "nurture.capture"
+    label = "capture"
+    verbose_name = "Assessments"

@@ -1,0 +1,45 @@
+"""Template filters over ``nurture.common.formatting`` — used by the staff pages and the reports."""
+
+from django import template
+
+from . import formatting
+
+register = template.Library()
+register.filter("nice_date", formatting.fmt_date)
+register.filter("short_date", formatting.fmt_short_date)
+register.filter("p_value", formatting.fmt_p)
+
+
+@register.filter
+def percent_of(part, whole):
+    return formatting.fmt_percent(part, whole)
+
+
+@register.filter
+def pct(share, digits=0):
+    """A share (0–1) as a percentage."""
+    return formatting.fmt_percent(share, 1, int(digits))
+
+
+@register.filter
+def num(value, digits=2):
+    return formatting.fmt_number(value, int(digits))
+
+
+@register.filter
+def ci(interval, digits=2):
+    if not interval or len(interval) != 2:
+        return "—"
+    return formatting.fmt_ci(interval[0], interval[1], int(digits))
+
+
+@register.filter
+def pct_ci(interval):
+    if not interval or not all(formatting.is_number(v) for v in interval):
+        return "—"
+    return f"[{100 * interval[0]:.0f}%, {100 * interval[1]:.0f}%]"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

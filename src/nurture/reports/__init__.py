@@ -1,0 +1,1 @@
+"""Reports: results → HTML (inline SVG figures), PDF, XLSX."""

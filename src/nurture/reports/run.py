@@ -1,0 +1,126 @@
+"""`nurture analyze`: bundle → results.json and the chosen reports."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+
+FORMATS = ("json", "html", "pdf", "xlsx")
+
+
+def _warm_up() -> None:
+    """Import the report libraries (about a second) while the parent analyses."""
+    import weasyprint  # noqa: F401
+
+    from . import figures
+
+    figures._plt()
+
+
+def _figures(results: dict, pairs) -> dict:
+    from .html import build_figures
+
+    return build_figures(results, pairs)
+
+
+def _pdf(html: str, path: Path) -> None:
+    from .html import write_pdf
+
+    write_pdf(html, path)
+
+
+class _InProcess(Executor):
+    """Same interface as the process pool, for platforms without fork."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _report_worker(needed: bool) -> Executor:
+    # A second process renders figures and the PDF: on two cores this takes the import
+    # and drawing time of matplotlib and WeasyPrint off the critical path.
+    if needed and "fork" in multiprocessing.get_all_start_methods():
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(_warm_up)
+        return pool
+    return _InProcess()
+
+
+def analyze_path(source: Path, out_dir: Path, *, formats=FORMATS, n_boot: int = 5000, seed: int = 2024,
+                 criteria: Path | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Load, validate, (score if needed,) analyse and write. Raises BundleError / ResponseError on bad input."""
+    from nurture.analysis.bundle import load_bundle
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    bundle = load_bundle(source)
+    worker = _report_worker(bool({"html", "pdf"} & set(formats)))
+    try:
+        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
+    finally:
+        worker.shutdown(wait=True, cancel_futures=True)
+
+
+def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress) -> dict[str, Path]:
+    import json
+
+    from nurture.analysis.efficacy import paired_frame
+    from nurture.analysis.feasibility import load_criteria
+    from nurture.analysis.results import analyse, to_json
+    from nurture.instruments import library, score_table
+
+    from .catalogue import build_catalogue, feedback_labels
+
+    lib = library()
+    if bundle.has("item_responses.csv") and not bundle.has("scores.csv"):
+        if progress:
+            progress("scoring item responses")
+        scored = score_table(bundle.get("item_responses.csv"), lib, source="item_responses.csv")
+        bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale", "score",
+                                                     "n_items", "band"]]
+    rules = load_criteria(criteria) if criteria else None
+    results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed,
+                      item_labels=feedback_labels(lib), progress=progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    text = to_json(results)
+    (out_dir / "results.json").write_text(text, encoding="utf-8")
+    written["json"] = out_dir / "results.json"
+    clean = json.loads(text)
+    pdf_job = None
+    if {"html", "pdf"} & set(formats):
+        from .html import render_html
+
+        if progress:
+            progress("figures")
+        pairs = paired_frame(bundle.get("scores.csv")) if bundle.has("scores.csv") else None
+        figures_job = worker.submit(_figures, clean, pairs)
+        if "xlsx" in formats:
+            written["xlsx"] = _xlsx(clean, out_dir)
+        labels = {inst.id: inst.short_name for inst in lib}
+        html = render_html(clean, figures_job.result(), labels)
+        if "html" in formats:
+            (out_dir / "report.html").write_text(html, encoding="utf-8")
+            written["html"] = out_dir / "report.html"
+        if "pdf" in formats:
+            if progress:
+                progress("PDF")
+            pdf_job = worker.submit(_pdf, html, out_dir / "report.pdf")
+    if "xlsx" in formats and "xlsx" not in written:
+        written["xlsx"] = _xlsx(clean, out_dir)
+    if pdf_job is not None:
+        pdf_job.result()
+        written["pdf"] = out_dir / "report.pdf"
+    return {k: written[k] for k in FORMATS if k in written}
+
+
+def _xlsx(results: dict, out_dir: Path) -> Path:
+    from .xlsx import write_xlsx
+
+    write_xlsx(results, out_dir / "tables.xlsx")
+    return out_dir / "tables.xlsx"

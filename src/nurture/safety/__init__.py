@@ -1,0 +1,1 @@
+"""Safety alerts: raised in the same transaction as the answers, acknowledged, escalated."""

@@ -1,0 +1,124 @@
+"""Reports render from results: HTML parses, the PDF has pages, the workbook has its sheets."""
+
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from openpyxl import load_workbook
+
+from nurture.analysis.synthetic import make_bundle
+from nurture.common import formatting
+
+NURTURE = [sys.executable, "-m", "nurture.cli"]
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    folder = make_bundle(tmp_path_factory.mktemp("b") / "bundle", n=26, seed=2)
+    out = folder.parent / "out"
+    result = subprocess.run(NURTURE + ["analyze", str(folder), "-o", str(out), "--bootstrap", "500"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_analyze_writes_the_four_outputs(analysed):
+    assert sorted(p.name for p in analysed.iterdir()) == ["report.html", "report.pdf", "results.json",
+                                                          "tables.xlsx"]
+
+
+def test_the_html_report_is_self_contained_with_inline_figures(analysed):
+    html = (analysed / "report.html").read_text(encoding="utf-8")
+    parser = Collector()
+    parser.feed(html)
+    assert parser.tags.count("svg") >= 5  # flow, attendance, forest, paired lines, reliable change
+    assert "<script" not in html and "<link" not in html
+    assert 'src="http' not in html and 'href="http' not in html and "<metadata>" not in html
+    text = " ".join(parser.text)
+    assert "not powered for hypothesis tests" in text
+    assert text.index("Preliminary efficacy") > text.index("Acceptability") > text.index("Feasibility")
+
+
+def test_the_pdf_is_a_complete_document_of_several_pages(analysed):
+    from weasyprint import HTML
+
+    data = (analysed / "report.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    pages = HTML(string=(analysed / "report.html").read_text(encoding="utf-8")).render().pages
+    assert len(pages) >= 4
+
+
+def test_the_workbook_has_table_1_feasibility_and_efficacy(analysed):
+    wb = load_workbook(analysed / "tables.xlsx")
+    assert wb.sheetnames == ["Table 1", "Feasibility", "Efficacy"]
+    results = json.loads((analysed / "results.json").read_text())
+    efficacy = wb["Efficacy"]
+    assert efficacy.max_row == 1 + len(results["efficacy"]["measures"])
+    header = [c.value for c in efficacy[1]]
+    first = dict(zip(header, [c.value for c in efficacy[2]], strict=True))
+    assert first["dz"] == pytest.approx(results["efficacy"]["measures"][0]["effect"]["dz"])
+
+
+def test_the_json_is_strict_json(analysed):
+    text = (analysed / "results.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    json.loads(text)
+
+
+def test_bad_input_gives_one_line_and_status_2(tmp_path):
+    folder = make_bundle(tmp_path / "b", n=12, seed=1)
+    text = (folder / "sessions.csv").read_text().replace(",mother,", ",mothers,", 1)
+    (folder / "sessions.csv").write_text(text)
+    result = subprocess.run(NURTURE + ["analyze", str(folder), "-o", str(tmp_path / "o")], capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert result.stderr == ("nurture: error: sessions.csv, row 2, column component: 'mothers' is not one of "
+                             "mother, infant, dyad\n")
+    assert not (tmp_path / "o").exists()
+
+
+def test_item_responses_without_scores_are_scored_first(tmp_path):
+    folder = make_bundle(tmp_path / "b", n=12, seed=1)
+    (folder / "scores.csv").unlink()
+    rows = ["participant_id,timepoint,instrument,item,value"]
+    for p in range(6):
+        for tp, value in (("pre", 2), ("post", 1 if p % 2 else 0)):
+            rows += [f"NC-{p + 1:05d},{tp},gad7,{i},{value}" for i in range(1, 8)]
+    (folder / "item_responses.csv").write_text("\n".join(rows) + "\n")
+    result = subprocess.run(NURTURE + ["analyze", str(folder), "-o", str(tmp_path / "o"), "--format", "json",
+                                       "--bootstrap", "0"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    measures = json.loads((tmp_path / "o" / "results.json").read_text())["efficacy"]["measures"]
+    assert [(m["instrument"], m["n"], m["diff"]["mean"]) for m in measures] == [("gad7", 6, -10.5)]
+
+
+def test_an_unknown_format_is_refused(tmp_path):
+    result = subprocess.run(NURTURE + ["analyze", str(tmp_path), "--format", "docx"], capture_output=True,
+                            text=True)
+    assert (result.returncode, result.stderr.strip()) == (
+        2, "nurture: error: --format: unknown format 'docx' (choose from json, html, pdf, xlsx)")
+
+
+@pytest.mark.parametrize("p, text", [(0.0004, "< .001"), (0.049, ".049"), (0.5, ".500"), (1.0, "1.000"),
+                                     (None, "—"), (float("nan"), "—")])
+def test_p_values_are_formatted_in_apa_style(p, text):
+    assert formatting.fmt_p(p) == text
+
+
+def test_intervals_are_formatted_in_brackets():
+    assert formatting.fmt_ci(-1.234, 0.5) == "[-1.23, 0.50]"
+    assert formatting.fmt_ci(None, 1) == "—"
