@@ -64,3 +64,21 @@ def make_enrolled(study, site, cohort, *, by=None, **kwargs):
     participants.screen(by, dyad, criteria=dict.fromkeys(CRITERIA, True), screened_on=dt.date(2025, 12, 3))
     participants.record_consent(by, dyad, consented_on=dt.date(2025, 12, 5), form_version="v1")
     return participants.enroll_dyad(by, dyad, cohort, enrolled_on=dt.date(2025, 12, 8))
+
+
+def epds_answers(self_harm_keyed: int = 0, level: int = 1) -> dict[str, str]:
+    """EPDS answers whose keyed scores are all ``level``, with item 10 keyed as given."""
+    from nurture.instruments import library
+
+    epds = library().get("epds")
+    out = {}
+    for item in epds.rated_items:
+        keyed = self_harm_keyed if item.id == "10" else level
+        out[item.id] = str(item.min_value + item.max_value - keyed if item.reverse else keyed)
+    return out
+
+
+def all_items(instrument_id: str, value) -> dict[str, str]:
+    from nurture.instruments import library
+
+    return {item.id: str(value) for item in library().get(instrument_id).rated_items}

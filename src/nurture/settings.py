@@ -109,7 +109,10 @@ INSTALLED_APPS = [
     "nurture.accounts",
     "nurture.program",
     "nurture.participants",
+    "nurture.capture",
+    "nurture.safety",
     "nurture.staff",
+    "nurture.survey",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nurture.staff.context.staff_context",
+                "nurture.staff.context.alert_context",
             ],
         },
     }

@@ -6,5 +6,6 @@ admin.site.site_title = "Nurture"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("s/", include("nurture.survey.urls")),
     path("", include("nurture.staff.urls")),
 ]

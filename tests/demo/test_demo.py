@@ -2,7 +2,9 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from django.db.models import Count
 
+from nurture.capture.models import Assessment, Score
 from nurture.demo.build import build_demo
 from nurture.participants.models import Dyad, Infant
 from nurture.program.enums import DeliveryMode
@@ -22,6 +24,9 @@ def test_the_demo_is_shaped_like_the_pilot(demo):
     assert Dyad.objects.count() == 60
     enrolled = Dyad.objects.exclude(cohort=None)
     assert enrolled.count() == 34
+    completed = Assessment.objects.filter(status="completed").values("dyad").annotate(n=Count("pk"))
+    assert completed.filter(n=2).count() == 26
+    assert Assessment.objects.filter(timepoint="pre", status="completed").count() == 34
     ages = [d.mother.age_at_referral for d in enrolled.select_related("mother")]
     assert 19 <= min(ages) and max(ages) <= 41
     assert sum(d.mother.primiparous for d in enrolled.select_related("mother")) > 34 / 2
@@ -51,3 +56,23 @@ def test_the_same_seed_gives_the_same_study(db):
     first = list(Dyad.objects.order_by("code").values_list("code", "status", "referred_on"))
     build_demo(seed=3, today=TODAY)
     assert list(Dyad.objects.order_by("code").values_list("code", "status", "referred_on")) == first
+
+
+def test_demo_scores_show_the_pilot_pattern(demo):
+    def mean_change(instrument):
+        scores = Score.objects.current().filter(instrument=instrument, scale="total", score__isnull=False)
+        by_dyad = {}
+        for s in scores.select_related("assessment"):
+            by_dyad.setdefault(s.assessment.dyad_id, {})[s.assessment.timepoint] = s.score
+        diffs = [v["post"] - v["pre"] for v in by_dyad.values() if "pre" in v and "post" in v]
+        return sum(diffs) / len(diffs)
+
+    assert mean_change("pss") < -3 and mean_change("gad7") < -1.5
+    assert abs(mean_change("pbq")) < abs(mean_change("pss"))
+
+
+def test_demo_has_a_few_open_alerts_and_acknowledged_ones(demo):
+    from nurture.safety.models import Alert
+
+    assert 1 <= Alert.objects.open().count() <= 8
+    assert Alert.objects.filter(acknowledged_at__isnull=False).exists()

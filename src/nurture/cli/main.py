@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, demo, init, instruments, score, serve
+from . import analyze, assessments, demo, init, instruments, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -18,6 +18,10 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("score")(score.score)
 app.command("analyze")(analyze.analyze)
+app.command("survey-link")(assessments.survey_link)
+app.command("alerts")(assessments.alerts)
+app.command("send-reminders")(assessments.send_reminders)
+app.command("escalate-alerts")(assessments.escalate_alerts)
 app.add_typer(instruments.app, name="instruments")
 
 

@@ -7,6 +7,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     threads: int = typer.Option(8, help="Worker threads."),
+    escalate_every: int = typer.Option(60, help="Seconds between alert escalation checks (0 = never)."),
 ) -> None:
     """Serve the web app with a production-grade WSGI server (waitress)."""
     setup_django()
@@ -14,5 +15,31 @@ def serve(
 
     from nurture.wsgi import application
 
+    if escalate_every > 0:
+        _start_escalation_timer(escalate_every)
+
     typer.echo(f"Nurture is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="nurture")
+
+
+def _start_escalation_timer(every: int) -> None:
+    """Check urgent alerts for escalation in the background, so a lone server escalates too."""
+    import logging
+    import threading
+
+    from django.db import close_old_connections
+
+    from nurture.safety.domain import escalate_alerts
+
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(every):
+            try:
+                escalate_alerts()
+            except Exception:  # keep the timer alive; the next run retries
+                logging.getLogger("nurture.escalation").exception("Alert escalation failed")
+            finally:
+                close_old_connections()
+
+    threading.Thread(target=loop, name="nurture-escalation", daemon=True).start()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from nurture.accounts.enums import Role
 from nurture.accounts.models import StaffProfile
+from nurture.capture.models import StudySettings
 from nurture.participants import domain as participants
 from nurture.participants.eligibility import CRITERIA
 from nurture.participants.enums import EnrollmentStatus, Language
@@ -28,6 +29,8 @@ from nurture.participants.models import Dyad, Mother
 from nurture.program import domain as program
 from nurture.program.enums import AttendanceStatus, CohortStatus, DeliveryMode
 from nurture.program.models import Attendance, CurriculumVersion, Site, Study
+
+from . import assessments as demo_assessments
 
 DEMO_PASSWORD = "nurture-demo"
 DEMO_STUDY = "nurturing-connections-demo"
@@ -105,9 +108,19 @@ def _clear() -> None:
             site.delete()
 
 
-@transaction.atomic
 def build_demo(seed: int = 2021, today: dt.date | None = None) -> str:
-    """Create (or recreate) the demo study; returns a one-line summary."""
+    """Create (or recreate) the demo study; returns a one-line summary.
+
+    Alert emails raised while building the demo are kept in memory, not sent.
+    """
+    from django.test.utils import override_settings
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        return _build(seed, today)
+
+
+@transaction.atomic
+def _build(seed: int, today: dt.date | None) -> str:
     rng = random.Random(seed)
     today = today or timezone.localdate()
     _clear()
@@ -116,6 +129,7 @@ def build_demo(seed: int = 2021, today: dt.date | None = None) -> str:
                                on_call_emails="oncall@example.org")
     study = Study.objects.create(slug=DEMO_STUDY, name="Nurturing Connections (demo)", id_prefix="NC")
     study.sites.add(site)
+    StudySettings.objects.create(study=study)
     users = _users(site)
     coordinator = users["coordinator"]
     curricula = {c.slug: c for c in CurriculumVersion.objects.all()}
@@ -190,9 +204,11 @@ def build_demo(seed: int = 2021, today: dt.date | None = None) -> str:
     for cohort, (_, _, _, _, status) in zip(cohorts, COHORTS, strict=True):
         _attend(rng, cohort, dyads_by_cohort[cohort.pk], coordinator, today, finished=status == CohortStatus.COMPLETED)
         program.set_cohort_status(coordinator, cohort, status)
+    assessments = demo_assessments.build(rng, coordinator, cohorts, dyads_by_cohort, today)
 
     dyads = Dyad.objects.filter(study=study)
-    return f"{len(cohorts)} cohorts, {dyads.count()} referrals, {dyads.exclude(cohort=None).count()} enrolled dyads"
+    return (f"{len(cohorts)} cohorts, {dyads.count()} referrals, {dyads.exclude(cohort=None).count()} enrolled dyads, "
+            f"{assessments['post']} with pre and post assessments, {assessments['alerts_open']} open alerts")
 
 
 def _attend(rng, cohort, dyads, by, today, finished: bool) -> None:

@@ -8,3 +8,17 @@ def staff_context(request):
     role = scoping.role_of(user)
     return {"staff_role": role.label if role else None,
             "can_manage_participants": scoping.can_manage_participants(user)}
+
+
+def alert_context(request):
+    """Open alerts for the dyads this user is responsible for: shown at the top of every staff page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith("/s/"):
+        return {}
+    from nurture.safety.domain import visible_alerts
+
+    open_alerts = list(visible_alerts(user).open().select_related("dyad").order_by("-severity", "created_at")[:5])
+    if not open_alerts:
+        return {}
+    return {"open_alerts": open_alerts,
+            "open_alert_count": visible_alerts(user).open().count() if len(open_alerts) == 5 else len(open_alerts)}

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import assessment_views as av
 from . import views
 
 app_name = "staff"
@@ -21,4 +22,13 @@ urlpatterns = [
     path("participants/<int:pk>/consent/", views.consent, name="consent"),
     path("participants/<int:pk>/enroll/", views.enroll, name="enroll"),
     path("participants/<int:pk>/status/", views.change_status, name="change_status"),
+    path("participants/<int:pk>/schedule/", av.schedule, name="schedule"),
+    path("assessments/<int:pk>/", av.assessment_detail, name="assessment"),
+    path("assessments/<int:pk>/link/", av.issue_link, name="issue_link"),
+    path("assessments/<int:pk>/link/email/", av.email_link, name="email_link"),
+    path("assessments/<int:pk>/link/revoke/", av.revoke_links, name="revoke_links"),
+    path("assessments/<int:pk>/paper/<str:instrument>/<int:entry>/", av.paper_entry, name="paper_entry"),
+    path("assessments/<int:pk>/correct/", av.correct, name="correct"),
+    path("alerts/", av.alert_list, name="alerts"),
+    path("alerts/<int:pk>/", av.alert_detail, name="alert"),
 ]

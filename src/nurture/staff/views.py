@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from nurture.accounts import scoping
 from nurture.accounts.enums import Role
+from nurture.capture.enums import AssessmentStatus, Timepoint
+from nurture.capture.models import Assessment
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.participants import domain as participants
 from nurture.participants.enums import EnrollmentStatus
@@ -78,9 +80,13 @@ def dashboard(request):
                .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort())))))
     upcoming = (scoping.visible_sessions(request.user).filter(date__gt=today, component=Component.MOTHER)
                 .select_related("cohort").order_by("date")[:5])
+    assessments = Assessment.objects.filter(dyad__in=scoping.visible_dyads(request.user)).select_related("dyad")
     return render(request, "staff/dashboard.html", {
         "today": today, "todays_weeks": todays_weeks, "funnel": funnel, "cohorts": cohorts,
         "upcoming": upcoming,
+        "due": assessments.due(today).order_by("window_closes")[:20],
+        "overdue": assessments.overdue(today).order_by("window_closes")[:20],
+        "incomplete": assessments.filter(status=AssessmentStatus.IN_PROGRESS).order_by("started_at")[:20],
     })
 
 
@@ -278,7 +284,7 @@ def participant_list(request):
 def participant_detail(request, pk):
     dyad = get_object_or_404(
         scoping.visible_dyads(request.user).select_related("cohort", "mother", "site")
-        .prefetch_related("infants", Prefetch("history"), "screenings", "consents"), pk=pk)
+        .prefetch_related("infants", Prefetch("history"), "screenings", "consents", "assessments"), pk=pk)
     identifiers = None
     if request.GET.get("identifiers") and scoping.can_view_identifiers(request.user):
         identifiers = participants.identifiers_for(request.user, dyad)
@@ -291,6 +297,9 @@ def participant_detail(request, pk):
         "next_step": _next_step(dyad) if can_manage else None,
         "can_end": can_manage and status == EnrollmentStatus.ENROLLED,
         "can_withdraw": can_manage and status in EnrollmentStatus.active(),
+        "assessments": dyad.assessments.all(),
+        "unscheduled": [tp for tp in Timepoint if tp.value not in {a.timepoint for a in dyad.assessments.all()}],
+        "today": timezone.localdate(),
     }
     return render(request, "staff/participant_detail.html", context)
 

@@ -1,0 +1,385 @@
+"""Assessment workflows: scheduling, survey links, saving answers, submission,
+corrections, paper double entry, reminders and expiry.
+
+Safety rules run inside the same transaction that saves answers (see
+``nurture.safety.domain.raise_alerts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from nurture.accounts import audit, scoping
+from nurture.accounts.enums import AuditAction
+from nurture.common.errors import DomainError
+from nurture.instruments import ResponseError, library
+from nurture.instruments import score as score_instrument
+from nurture.participants.enums import EnrollmentStatus
+from nurture.safety.domain import raise_alerts
+
+from .enums import AssessmentStatus, Entry, Source, Timepoint
+from .models import Assessment, ItemResponse, ResponseRevision, Score, StudySettings, SurveyLink
+
+
+class InvalidLink(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason  # "unknown", "expired", "revoked", "closed"
+        super().__init__(reason)
+
+
+class ConcurrentEdit(DomainError):
+    """Someone else changed the assessment since the form was opened."""
+
+
+@dataclass
+class SaveResult:
+    alerts: list = field(default_factory=list)
+
+    @property
+    def urgent(self) -> bool:
+        return any(a.severity == "urgent" for a in self.alerts)
+
+
+def study_settings(study) -> StudySettings:
+    row, _ = StudySettings.objects.get_or_create(study=study)
+    return row
+
+
+def post_window(pre_date: dt.date, cohort, cfg: StudySettings) -> tuple[dt.date, dt.date]:
+    """The post window: 8–12 weeks after the pre-assessment by default.
+
+    A 12-week curriculum would otherwise be asked for its post-assessment before the
+    last session, so the window never opens before the cohort's final week and stays
+    open at least as long as the configured width after it.
+    """
+    opens = pre_date + dt.timedelta(weeks=cfg.post_opens_weeks)
+    closes = pre_date + dt.timedelta(weeks=cfg.post_closes_weeks)
+    if cohort is not None:
+        last = cohort.sessions.order_by("-date").values_list("date", flat=True).first()
+        if last and last > opens:
+            width = closes - opens
+            opens, closes = last, max(closes, last + width)
+    return opens, closes
+
+
+def _window(dyad, timepoint: Timepoint, cfg: StudySettings) -> tuple[dt.date, dt.date]:
+    if timepoint == Timepoint.SCREENING:
+        return dyad.referred_on, dyad.referred_on + dt.timedelta(weeks=4)
+    if timepoint == Timepoint.PRE:
+        start = dyad.cohort.start_date if dyad.cohort else (dyad.enrolled_on or dyad.referred_on)
+        anchor = dyad.enrolled_on or start
+        return min(anchor, start) - dt.timedelta(days=14), start + dt.timedelta(days=14)
+    pre = Assessment.objects.filter(dyad=dyad, timepoint=Timepoint.PRE).first()
+    pre_date = (timezone.localdate(pre.completed_at) if pre and pre.completed_at else
+                (dyad.cohort.start_date if dyad.cohort else dyad.enrolled_on or dyad.referred_on))
+    return post_window(pre_date, dyad.cohort, cfg)
+
+
+@transaction.atomic
+def schedule_assessment(by, dyad, timepoint: Timepoint) -> Assessment:
+    """Create the dyad's assessment for a timepoint (or return the existing one)."""
+    timepoint = Timepoint(timepoint)
+    scoping.check_manage(by, dyad.site_id)
+    existing = Assessment.objects.filter(dyad=dyad, timepoint=timepoint).first()
+    if existing:
+        return existing
+    if timepoint != Timepoint.SCREENING and dyad.status not in EnrollmentStatus.in_cohort():
+        raise DomainError(f"{dyad.code} is not enrolled: only a screening assessment can be scheduled.")
+    cfg = study_settings(dyad.study)
+    opens, closes = _window(dyad, timepoint, cfg)
+    battery = [i for i in cfg.battery.get(timepoint.value, []) if i in library()]
+    if not battery:
+        raise DomainError(f"The study has no instruments for the {timepoint.label} assessment.")
+    assessment = Assessment.objects.create(dyad=dyad, timepoint=timepoint, instruments=battery, window_opens=opens,
+                                           window_closes=closes, language=dyad.mother.language)
+    audit.record(by, AuditAction.CREATE, assessment, site_id=dyad.site_id,
+                 after={"timepoint": timepoint, "window": [opens, closes], "instruments": battery},
+                 summary=f"Scheduled {timepoint.label} assessment for {dyad.code}")
+    return assessment
+
+
+@transaction.atomic
+def issue_link(by, assessment: Assessment, now: dt.datetime | None = None, *, revoke_others: bool = False
+               ) -> tuple[SurveyLink, str]:
+    """Create a private survey link; returns the link and the token (shown once, never stored)."""
+    scoping.check_manage(by, assessment.dyad.site_id)
+    if not assessment.is_open:
+        raise DomainError("This assessment is closed; it takes no more answers.")
+    now = now or timezone.now()
+    if revoke_others:
+        SurveyLink.objects.filter(assessment=assessment, revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    cfg = study_settings(assessment.dyad.study)
+    link = SurveyLink.objects.create(assessment=assessment, token_hash=SurveyLink.hash_token(token),
+                                     created_by=by, expires_at=now + dt.timedelta(days=cfg.link_valid_days))
+    if assessment.status == AssessmentStatus.SCHEDULED:
+        Assessment.objects.filter(pk=assessment.pk).update(status=AssessmentStatus.INVITED, version=F("version") + 1)
+        assessment.refresh_from_db()
+    audit.record(by, AuditAction.CREATE, link, site_id=assessment.dyad.site_id,
+                 after={"expires_at": link.expires_at, "revoked_others": revoke_others},
+                 summary=f"Survey link issued for {assessment}")
+    return link, token
+
+
+@transaction.atomic
+def revoke_links(by, assessment: Assessment, now: dt.datetime | None = None) -> int:
+    scoping.check_manage(by, assessment.dyad.site_id)
+    count = SurveyLink.objects.filter(assessment=assessment, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now())
+    audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                 summary=f"Revoked {count} survey link(s) for {assessment}")
+    return count
+
+
+def resolve_token(token: str, now: dt.datetime | None = None) -> SurveyLink:
+    """The link for a token, or InvalidLink saying why it cannot be used."""
+    now = now or timezone.now()
+    if not token or len(token) > 100:
+        raise InvalidLink("unknown")
+    link = (SurveyLink.objects.select_related("assessment__dyad__site", "assessment__dyad__study")
+            .filter(token_hash=SurveyLink.hash_token(token)).first())
+    if link is None:
+        raise InvalidLink("unknown")
+    if link.revoked_at is not None:
+        raise InvalidLink("revoked")
+    if link.expires_at <= now:
+        raise InvalidLink("expired")
+    if link.assessment.status in (AssessmentStatus.EXPIRED, AssessmentStatus.MISSED):
+        raise InvalidLink("closed")
+    return link
+
+
+def _validate(assessment: Assessment, instrument_id: str, answers: dict[str, str]):
+    if instrument_id not in assessment.instruments:
+        raise DomainError(f"{instrument_id} is not part of this assessment.")
+    inst = library().get(instrument_id)
+    cleaned = {}
+    for item_id, value in answers.items():
+        value = "" if value is None else str(value).strip()
+        if not inst.has_item(item_id):
+            raise DomainError(f"{inst.short_name} has no item {item_id}.")
+        cleaned[item_id] = value
+    try:
+        score_instrument(inst, {k: v for k, v in cleaned.items() if v != ""})
+    except ResponseError as exc:
+        raise DomainError(exc.problem) from None
+    return inst, cleaned
+
+
+def _current_answers(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST) -> dict[str, str]:
+    return dict(ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id, entry=entry)
+                .values_list("item", "value"))
+
+
+def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[str, tuple[str, str]]:
+    """Write answers; returns {item: (old, new)} for values that changed."""
+    existing = {r.item: r for r in ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id,
+                                                               entry=entry)}
+    changes = {}
+    new_rows = []
+    for item_id, value in answers.items():
+        row = existing.get(item_id)
+        if row is None:
+            if value != "":
+                new_rows.append(ItemResponse(assessment=assessment, instrument=instrument_id, item=item_id,
+                                             value=value, entry=entry, entered_by=by))
+                changes[item_id] = ("", value)
+        elif row.value != value:
+            changes[item_id] = (row.value, value)
+            row.value, row.entered_by = value, by
+            row.save(update_fields=["value", "entered_by", "updated_at"])
+    ItemResponse.objects.bulk_create(new_rows)
+    return changes
+
+
+def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool) -> list:
+    """Run the instrument's safety rules on its saved answers; create alerts for new flags."""
+    inst = library().get(instrument_id)
+    answers = {k: v for k, v in _current_answers(assessment, instrument_id).items() if v != ""}
+    result = score_instrument(inst, answers)
+    flags = [f for f in result.flags if final or f.rule != "safety_item_unanswered"]
+    return raise_alerts(assessment, instrument_id, flags, now)
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related("dyad").get(pk=assessment.pk)
+
+
+@transaction.atomic
+def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, str], *, by=None,
+                 now: dt.datetime | None = None) -> SaveResult:
+    """Save one page of answers (participant autosave or staff entry) and run the safety rules.
+
+    Idempotent: saving the same answers twice changes nothing and raises no second
+    alert. Side effects: ItemResponse rows, assessment status/version, Alert rows (same
+    transaction), audit entry for staff changes.
+    """
+    now = now or timezone.now()
+    assessment = _lock(assessment)
+    if assessment.status in AssessmentStatus.closed() and assessment.status != AssessmentStatus.COMPLETED:
+        raise DomainError("This assessment is closed.")
+    if assessment.status == AssessmentStatus.COMPLETED:
+        raise DomainError("This assessment has been submitted; answers can only be corrected by staff.")
+    _, cleaned = _validate(assessment, instrument_id, answers)
+    changes = _upsert(assessment, instrument_id, cleaned, by)
+    fields = {"version": F("version") + 1}
+    if assessment.status in (AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED):
+        fields |= {"status": AssessmentStatus.IN_PROGRESS, "started_at": now}
+    if changes or "status" in fields:
+        Assessment.objects.filter(pk=assessment.pk).update(**fields)
+    if by is not None and changes:
+        audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                     before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
+                     summary=f"Entered {instrument_id} answers for {assessment}")
+    return SaveResult(alerts=_evaluate(assessment, instrument_id, now, final=False))
+
+
+def _rescore(assessment: Assessment, instrument_id: str, now) -> list[Score]:
+    inst = library().get(instrument_id)
+    answers = {k: v for k, v in _current_answers(assessment, instrument_id).items() if v != ""}
+    result = score_instrument(inst, answers)
+    Score.objects.filter(assessment=assessment, instrument=instrument_id, superseded_at__isnull=True).update(
+        superseded_at=now)
+    return Score.objects.bulk_create(
+        Score(assessment=assessment, instrument=instrument_id, scale=s.scale, score=s.score, n_items=s.n_items,
+              band=s.band or "", prorated=s.prorated, missing_reason=s.missing_reason or "",
+              instrument_version=s.instrument_version, scoring_version=s.scoring_version, computed_at=now)
+        for s in result.scales)
+
+
+@transaction.atomic
+def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | None = None) -> SaveResult:
+    """Complete the assessment: score every instrument, run every safety rule, close it.
+
+    Submitting again (double click, back button, retry) returns the same result and
+    writes nothing.
+    """
+    now = now or timezone.now()
+    assessment = _lock(assessment)
+    if assessment.status == AssessmentStatus.COMPLETED:
+        return SaveResult(alerts=list(assessment.alerts.all()))
+    if assessment.status not in AssessmentStatus.open():
+        raise DomainError("This assessment is closed.")
+    alerts = []
+    for instrument_id in assessment.instruments:
+        _rescore(assessment, instrument_id, now)
+        alerts += _evaluate(assessment, instrument_id, now, final=True)
+    today = timezone.localdate(now)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=AssessmentStatus.COMPLETED, completed_at=now, out_of_window=not assessment.in_window(today),
+        started_at=assessment.started_at or now, version=F("version") + 1,
+        entered_by=by if by is not None else assessment.entered_by)
+    audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                 after={"status": "completed", "out_of_window": not assessment.in_window(today)},
+                 summary=f"{assessment} completed")
+    if assessment.timepoint == Timepoint.PRE:
+        _move_post_window(assessment, today)
+    return SaveResult(alerts=list(assessment.alerts.all()))
+
+
+def _move_post_window(pre: Assessment, completed_on: dt.date) -> None:
+    post = Assessment.objects.filter(dyad=pre.dyad, timepoint=Timepoint.POST,
+                                     status__in=list(AssessmentStatus.open())).first()
+    if post:
+        opens, closes = post_window(completed_on, pre.dyad.cohort, study_settings(pre.dyad.study))
+        Assessment.objects.filter(pk=post.pk).update(window_opens=opens, window_closes=closes)
+
+
+@transaction.atomic
+def correct_response(by, assessment: Assessment, instrument_id: str, item_id: str, new_value: str, *, reason: str,
+                     expected_version: int, now: dt.datetime | None = None) -> SaveResult:
+    """Correct one answer (staff only): keeps the old value, re-scores, re-runs safety. Audited.
+
+    ``expected_version`` is the assessment version the form was opened with; if another
+    user changed the assessment since, the correction is refused (nothing is lost).
+    """
+    scoping.check_manage(by, assessment.dyad.site_id)
+    now = now or timezone.now()
+    assessment = _lock(assessment)
+    if assessment.version != expected_version:
+        raise ConcurrentEdit("Someone else changed this assessment while you were editing. Reload to see their "
+                             "change, then correct again.")
+    if not reason.strip():
+        raise DomainError("Give a reason for the correction.")
+    _, cleaned = _validate(assessment, instrument_id, {item_id: new_value})
+    row = ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id, item=item_id,
+                                      entry=Entry.FIRST).first()
+    old = row.value if row else ""
+    if old == cleaned[item_id]:
+        raise DomainError("The new value is the same as the current one.")
+    _upsert(assessment, instrument_id, cleaned, by)
+    row = ItemResponse.objects.get(assessment=assessment, instrument=instrument_id, item=item_id, entry=Entry.FIRST)
+    ResponseRevision.objects.create(response=row, old_value=old, new_value=cleaned[item_id], reason=reason.strip(),
+                                    by=by)
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    before_scores = {s.scale: s.score for s in Score.objects.current().filter(assessment=assessment,
+                                                                               instrument=instrument_id)}
+    after_scores = {}
+    if assessment.status == AssessmentStatus.COMPLETED:
+        after_scores = {s.scale: s.score for s in _rescore(assessment, instrument_id, now)}
+    audit.record(by, AuditAction.UPDATE, row, site_id=assessment.dyad.site_id,
+                 before={"value": old, "scores": before_scores},
+                 after={"value": cleaned[item_id], "scores": after_scores, "reason": reason.strip()},
+                 summary=f"Corrected {instrument_id} item {item_id} of {assessment}")
+    final = assessment.status == AssessmentStatus.COMPLETED
+    return SaveResult(alerts=_evaluate(assessment, instrument_id, now, final=final))
+
+
+@transaction.atomic
+def enter_paper_form(by, assessment: Assessment, instrument_id: str, answers: dict[str, str], *,
+                     entry: Entry = Entry.FIRST, expected_version: int | None = None,
+                     now: dt.datetime | None = None) -> SaveResult:
+    """Staff entry of a paper form. The first entry is the record (and runs safety);
+    a second entry by another user is kept apart for the comparison screen."""
+    scoping.check_manage(by, assessment.dyad.site_id)
+    now = now or timezone.now()
+    locked = _lock(assessment)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentEdit("Someone else changed this assessment while you were entering it. Reload and check "
+                             "before entering again.")
+    if entry == Entry.FIRST:
+        if locked.source != Source.PAPER:
+            Assessment.objects.filter(pk=locked.pk).update(source=Source.PAPER)
+        return save_answers(locked, instrument_id, answers, by=by, now=now)
+    first_by = (ItemResponse.objects.filter(assessment=locked, instrument=instrument_id, entry=Entry.FIRST)
+                .values_list("entered_by", flat=True).first())
+    if first_by is None:
+        raise DomainError("Enter the form once before the second (checking) entry.")
+    if first_by == by.pk:
+        raise DomainError("The second entry must be made by someone other than the first.")
+    _, cleaned = _validate(locked, instrument_id, answers)
+    _upsert(locked, instrument_id, cleaned, by, entry=Entry.SECOND)
+    Assessment.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+    audit.record(by, AuditAction.CREATE, locked, site_id=locked.dyad.site_id,
+                 summary=f"Second entry of {instrument_id} for {locked}")
+    return SaveResult()
+
+
+def compare_entries(assessment: Assessment, instrument_id: str) -> list[dict]:
+    """Items whose first and second paper entries differ (empty when they agree)."""
+    first = _current_answers(assessment, instrument_id, Entry.FIRST)
+    second = _current_answers(assessment, instrument_id, Entry.SECOND)
+    if not second:
+        return []
+    inst = library().get(instrument_id)
+    return [{"item": item.id, "label": item.label["en"], "first": first.get(item.id, ""),
+             "second": second.get(item.id, "")}
+            for item in inst.items if first.get(item.id, "") != second.get(item.id, "")]
+
+
+def close_expired(now: dt.datetime | None = None) -> int:
+    """Open assessments whose window closed more than two weeks ago become missed
+    (never started) or expired (started, not submitted)."""
+    now = now or timezone.now()
+    cutoff = timezone.localdate(now) - dt.timedelta(days=14)
+    stale = Assessment.objects.open().filter(window_closes__lt=cutoff)
+    missed = stale.filter(status__in=[AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED]).update(
+        status=AssessmentStatus.MISSED)
+    expired = stale.filter(status=AssessmentStatus.IN_PROGRESS).update(status=AssessmentStatus.EXPIRED)
+    return missed + expired

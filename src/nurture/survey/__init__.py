@@ -1,0 +1,1 @@
+"""Participant survey pages: private link, no login, mobile-first, work without JavaScript."""

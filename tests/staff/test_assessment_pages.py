@@ -1,0 +1,71 @@
+import pytest
+
+from nurture.capture import domain as capture
+from nurture.capture.enums import Timepoint
+from nurture.safety.models import Alert
+
+from .. import factories as f
+
+
+@pytest.fixture
+def alerting(world):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=1))
+    return assessment
+
+
+def test_the_alert_banner_shows_on_every_page_for_responsible_staff(world, client_for, alerting):
+    client = client_for(world.facilitator)
+    for path in ("/", "/cohorts/", f"/cohorts/{world.cohort1.pk}/week/1/"):
+        assert "open safety alert" in client.get(path).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["other_facilitator", "outsider", "researcher"])
+def test_staff_not_responsible_for_the_dyad_see_no_banner(world, client_for, alerting, persona):
+    html = client_for(getattr(world, persona)).get("/").content.decode()
+    assert "open safety alert" not in html
+    assert f"/alerts/{Alert.objects.get(rule='self_harm').pk}/" not in html
+
+
+def test_acknowledging_from_the_alert_page(world, client_for, alerting):
+    client = client_for(world.facilitator)
+    alert = Alert.objects.get(rule="self_harm")
+    response = client.post(f"/alerts/{alert.pk}/", {"action_taken": "x"})
+    assert "Describe the action taken" in response.content.decode()
+    response = client.post(f"/alerts/{alert.pk}/", {"action_taken": "Phoned her, made a safety plan."})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == world.facilitator
+
+
+def test_issuing_a_link_shows_it_once_with_a_qr_code(world, client_for):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    response = client_for(world.coordinator).post(f"/assessments/{assessment.pk}/link/")
+    html = response.content.decode()
+    assert "http://testserver/s/" in html and "<svg" in html
+    token = html.split("http://testserver/s/")[1].split("/")[0]
+    assert capture.resolve_token(token).assessment == assessment
+    assert token not in client_for(world.coordinator).get(f"/assessments/{assessment.pk}/").content.decode()
+
+
+def test_the_assessment_page_marks_placeholder_wording(world, client_for):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    html = client_for(world.coordinator).get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "placeholder wording" in html and "not valid for real administration" in html
+
+
+def test_paper_entry_keeps_what_was_typed_on_a_concurrent_edit(world, client_for):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    client = client_for(world.coordinator)
+    stale = assessment.version
+    capture.save_answers(assessment, "gad7", {"1": "1"})
+    data = {"version": stale} | {f"item-{i}": "2" for i in range(1, 8)}
+    response = client.post(f"/assessments/{assessment.pk}/paper/gad7/1/", data)
+    html = response.content.decode()
+    assert "Someone else changed this assessment" in html
+    assert '<option value="2" selected>' in html
+
+
+def test_an_outsider_cannot_open_the_assessment(world, client_for):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    assert client_for(world.outsider).get(f"/assessments/{assessment.pk}/").status_code == 404

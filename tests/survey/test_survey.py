@@ -1,0 +1,131 @@
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from nurture.capture import domain as capture
+from nurture.capture.enums import AssessmentStatus, Timepoint
+from nurture.capture.models import ItemResponse
+from nurture.safety.models import Alert
+
+from .. import factories as f
+
+
+@pytest.fixture(autouse=True)
+def clear_throttle():
+    cache.clear()
+
+
+@pytest.fixture
+def survey(world):
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    _, token = capture.issue_link(world.coordinator, assessment)
+    return assessment, token
+
+
+def page(token, n):
+    return f"/s/{token}/p/{n}/"
+
+
+def test_the_start_page_needs_no_login_and_shows_no_identifiers(client, survey):
+    _, token = survey
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Leakwell" not in html and "Aurelia" not in html and "NC-0001" not in html
+
+
+def test_a_token_opens_only_its_own_assessment(client, world, survey):
+    assessment, token = survey
+    other = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
+    _, other_token = capture.issue_link(world.coordinator, other)
+    client.post(page(token, 2), {f"item-{k}": v for k, v in f.all_items("gad7", 1).items()})
+    assert ItemResponse.objects.filter(assessment=assessment).count() == 7
+    assert ItemResponse.objects.filter(assessment=other).count() == 0
+    assert client.get(page(other_token, 2)).status_code == 200
+
+
+def test_unknown_revoked_and_expired_tokens_are_refused(client, world, survey):
+    assessment, token = survey
+    assert client.get("/s/not-a-real-token/").status_code == 404
+    capture.revoke_links(world.coordinator, assessment)
+    response = client.get(f"/s/{token}/")
+    assert response.status_code == 410 and "no longer active" in response.content.decode()
+    link, fresh = capture.issue_link(world.coordinator, assessment)
+    link.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    link.save()
+    response = client.post(page(fresh, 1), {"item-1": "0"})
+    assert response.status_code == 410 and "expired" in response.content.decode()
+    assert not ItemResponse.objects.exists()
+
+
+def test_guessing_tokens_is_rate_limited(client, survey):
+    _, token = survey
+    for i in range(20):
+        assert client.get(f"/s/guess{i}/").status_code == 404
+    assert client.get(f"/s/{token}/").status_code == 429
+
+
+def test_a_whole_survey_in_spanish_with_autosave_review_and_submit(client, world, survey):
+    assessment, token = survey
+    assert "Comenzar" in client.get(f"/s/{token}/?lang=es").content.decode()
+    html = client.get(page(token, 1)).content.decode()  # the cookie remembers Spanish
+    assert 'lang="es"' in html and "Guardar y continuar" in html and "Página 1 de 7" in html
+    for n, instrument in enumerate(assessment.instruments, start=1):
+        answers = f.all_items(instrument, {"epds": 0, "pbq": 5, "ibqr_vsf": 4, "pss": 3}.get(instrument, 1))
+        if instrument == "epds":
+            answers = f.epds_answers()
+        response = client.post(page(token, n), {f"item-{k}": v for k, v in answers.items()})
+        assert response.status_code == 302
+    assert response["Location"] == f"/s/{token}/review/"
+    review = client.get(f"/s/{token}/review/").content.decode()
+    assert "Revise sus respuestas" in review
+    assert client.post(f"/s/{token}/review/")["Location"] == f"/s/{token}/done/"
+    assert client.post(f"/s/{token}/review/")["Location"] == f"/s/{token}/done/"  # double submit: same result
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.COMPLETED
+    assert assessment.scores.current().filter(instrument="gad7", scale="total").get().score == 7
+
+
+def test_leaving_and_resuming_keeps_every_saved_answer(client, survey):
+    assessment, token = survey
+    client.post(page(token, 2), {"item-1": "2", "item-2": "3"})
+    from django.test import Client
+
+    other_device = Client()
+    html = other_device.get(page(token, 2)).content.decode()
+    assert 'name="item-1" value="2" checked' in html and 'name="item-2" value="3" checked' in html
+
+
+def test_an_invalid_answer_is_refused_with_a_message_and_the_page_keeps_the_rest(client, survey):
+    _, token = survey
+    response = client.post(page(token, 2), {"item-1": "2", "item-2": "9"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "outside the GAD-7 item 2 coding" in html
+    assert 'name="item-1" value="2" checked' in html
+    assert not ItemResponse.objects.exists()
+
+
+def test_a_risk_answer_shows_the_crisis_page_at_once_and_alerts_staff(client, survey):
+    assessment, token = survey
+    answers = {f"item-{k}": v for k, v in f.epds_answers(self_harm_keyed=2).items()}
+    response = client.post(page(token, 1) + "?lang=es", answers)
+    assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
+    support = client.get(response["Location"]).content.decode()
+    assert "No está sola" in support and "988" in support and "1-833-852-6262" in support
+    assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
+
+
+def test_the_support_page_only_continues_within_the_survey(client, survey):
+    _, token = survey
+    html = client.get(f"/s/{token}/support/?next=https://evil.example/").content.decode()
+    assert "evil.example" not in html
+
+
+def test_a_completed_survey_takes_no_more_answers(client, survey):
+    assessment, token = survey
+    capture.submit_assessment(assessment)
+    assert client.post(page(token, 2), {"item-1": "3"})["Location"] == f"/s/{token}/done/"
+    assert not ItemResponse.objects.exists()
