@@ -13,9 +13,20 @@ from nurture.program.models import Attendance, Cohort, Session
 TODAY = dt.date(2026, 11, 26)
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """Build the demo once for this module, inside a transaction rolled back at the end."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        build_demo(seed=7, today=TODAY)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    build_demo(seed=7, today=TODAY)
+def demo(built, db):
+    return None
 
 
 def test_the_demo_is_shaped_like_the_pilot(demo):

@@ -198,11 +198,18 @@ def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[s
     return changes
 
 
-def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool) -> list:
-    """Run the instrument's safety rules on its saved answers; create alerts for new flags."""
-    inst = library().get(instrument_id)
+def _score_saved(assessment: Assessment, instrument_id: str):
     answers = {k: v for k, v in _current_answers(assessment, instrument_id).items() if v != ""}
-    result = score_instrument(inst, answers)
+    return score_instrument(library().get(instrument_id), answers)
+
+
+def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool, result=None) -> list:
+    """Run the instrument's safety rules on its saved answers; create alerts for new flags.
+
+    An unanswered safety item only counts once the assessment is submitted (``final``):
+    before that the mother may still go back to it.
+    """
+    result = result or _score_saved(assessment, instrument_id)
     flags = [f for f in result.flags if final or f.rule != "safety_item_unanswered"]
     return raise_alerts(assessment, instrument_id, flags, now)
 
@@ -240,10 +247,9 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
     return SaveResult(alerts=_evaluate(assessment, instrument_id, now, final=False))
 
 
-def _rescore(assessment: Assessment, instrument_id: str, now) -> list[Score]:
-    inst = library().get(instrument_id)
-    answers = {k: v for k, v in _current_answers(assessment, instrument_id).items() if v != ""}
-    result = score_instrument(inst, answers)
+def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> list[Score]:
+    """Store the instrument's scores; earlier scores are kept, marked superseded."""
+    result = result or _score_saved(assessment, instrument_id)
     Score.objects.filter(assessment=assessment, instrument=instrument_id, superseded_at__isnull=True).update(
         superseded_at=now)
     return Score.objects.bulk_create(
@@ -268,8 +274,9 @@ def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | Non
         raise DomainError("This assessment is closed.")
     alerts = []
     for instrument_id in assessment.instruments:
-        _rescore(assessment, instrument_id, now)
-        alerts += _evaluate(assessment, instrument_id, now, final=True)
+        result = _score_saved(assessment, instrument_id)
+        _rescore(assessment, instrument_id, now, result)
+        alerts += _evaluate(assessment, instrument_id, now, final=True, result=result)
     today = timezone.localdate(now)
     Assessment.objects.filter(pk=assessment.pk).update(
         status=AssessmentStatus.COMPLETED, completed_at=now, out_of_window=not assessment.in_window(today),

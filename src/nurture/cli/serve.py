@@ -17,6 +17,7 @@ def serve(
 
     if escalate_every > 0:
         _start_escalation_timer(escalate_every)
+    _warm_up()
 
     typer.echo(f"Nurture is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="nurture")
@@ -43,3 +44,11 @@ def _start_escalation_timer(every: int) -> None:
                 close_old_connections()
 
     threading.Thread(target=loop, name="nurture-escalation", daemon=True).start()
+
+
+def _warm_up() -> None:
+    """Load the instrument library and the scoring stack before the first mother arrives."""
+    from nurture.instruments import library, score
+
+    inst = library().get("epds")
+    score(inst, {"1": 0})
