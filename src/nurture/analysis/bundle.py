@@ -278,9 +278,14 @@ def load_bundle(path: str | Path) -> Bundle:
         return bundle
     else:
         raise BundleError("is neither a bundle folder, a bundle zip nor a CSV file", file=path.name)
+    return load_bundle_files(raw, path.name)
+
+
+def load_bundle_files(raw: dict[str, bytes], source: str) -> Bundle:
+    """Validate a bundle given as file name → bytes (a folder, a zip, or made in memory)."""
     if not any(name in raw for name in SCHEMA):
-        raise BundleError(f"holds none of the bundle files ({', '.join(SCHEMA)})", file=path.name)
-    bundle = Bundle(source=path.name)
+        raise BundleError(f"holds none of the bundle files ({', '.join(SCHEMA)})", file=source)
+    bundle = Bundle(source=source)
     if "manifest.json" in raw:
         try:
             bundle.manifest = json.loads(raw["manifest.json"].decode("utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, assessments, demo, init, instruments, score, serve
+from . import analyze, assessments, demo, export, init, instruments, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -18,6 +18,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("score")(score.score)
 app.command("analyze")(analyze.analyze)
+app.command("export")(export.export)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
 app.command("send-reminders")(assessments.send_reminders)

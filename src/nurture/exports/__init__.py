@@ -1,0 +1,1 @@
+"""Exports: the database → study bundle bridge, de-identification, statistical-package files."""

@@ -1,0 +1,258 @@
+"""Database → study bundle (DESIGN §5.3): the only bridge from the database to analysis.
+
+De-identified mode drops every identifier, replaces study ids with export-specific
+pseudonyms (the key stays on the server, never in the bundle), turns calendar dates
+into day offsets — from each dyad's enrollment (its referral when never enrolled) for
+dyad dates, from the cohort's start for session dates — and leaves out free text
+unless asked, with a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from nurture.accounts import audit, scoping
+from nurture.accounts.enums import AuditAction, Role
+from nurture.capture.enums import AssessmentStatus, Entry
+from nurture.capture.models import ItemResponse, Score
+from nurture.common.errors import DomainError, NotPermitted
+from nurture.instruments import library
+from nurture.participants.enums import EnrollmentStatus
+from nurture.participants.models import Dyad, Screening
+from nurture.program.enums import AttendanceStatus
+from nurture.program.models import Attendance, FidelityChecklist, Session
+
+BUNDLE_SCHEMA = "nurture.bundle/1"
+FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
+         "fidelity.csv"]
+
+
+@dataclass
+class BundleData:
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+    key: dict[str, str] = field(default_factory=dict)  # pseudonym -> study id (de-identified only)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _keys_dir() -> Path:
+    return Path(os.environ.get("NURTURE_EXPORT_KEYS_DIR") or Path(settings.VAR_DIR) / "export-keys")
+
+
+def _iso(d) -> str:
+    return d.isoformat() if d else ""
+
+
+def _delivery(modes: set[str]) -> str:
+    if modes == {"online"}:
+        return "online"
+    return "hybrid" if "online" in modes else "in_person"
+
+
+def collect(by, study, *, deidentified: bool, free_text: bool = False) -> BundleData:
+    """Build every bundle table for the dyads of ``study`` that ``by`` may see."""
+    if by is not None:
+        role = scoping.role_of(by)
+        if role is None or role == Role.FACILITATOR:
+            raise NotPermitted("Only coordinators, researchers and administrators export data.")
+        if role == Role.RESEARCHER and not deidentified:
+            raise NotPermitted("Researchers can only export de-identified bundles.")
+    dyads_qs = (scoping.visible_dyads(by) if by is not None else Dyad.objects.all()).filter(study=study)
+    dyads = list(dyads_qs.select_related("mother", "cohort__curriculum", "site")
+                 .prefetch_related("infants", Prefetch("screenings", Screening.objects.order_by("-screened_on", "-id")))
+                 .order_by("code"))
+    warnings: list[str] = []
+    pseudonym: dict[int, str] = {}
+    key: dict[str, str] = {}
+    if deidentified:
+        used = set()
+        for d in dyads:
+            while True:
+                alias = f"P-{secrets.token_hex(4).upper()}"
+                if alias not in used:
+                    break
+            used.add(alias)
+            pseudonym[d.pk] = alias
+            key[alias] = d.code
+    pid = {d.pk: pseudonym.get(d.pk, d.code) for d in dyads}
+    anchor = {d.pk: d.enrolled_on or d.referred_on for d in dyads}
+
+    def dyad_date(d, value):
+        if value is None:
+            return ""
+        return str((value - anchor[d.pk]).days) if deidentified else value.isoformat()
+
+    cohort_ids = {d.cohort_id for d in dyads if d.cohort_id}
+    sessions = list(Session.objects.filter(cohort_id__in=cohort_ids).select_related("cohort").order_by("cohort", "week",
+                                                                                                       "component"))
+    modes: dict[int, set[str]] = {}
+    for s in sessions:
+        modes.setdefault(s.cohort_id, set()).add(s.mode)
+
+    people = []
+    for d in dyads:
+        screening = d.screenings.all()[0] if d.screenings.all() else None
+        infant = d.index_infant
+        ended = d.status in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.LOST)
+        reason = d.end_reason if ended else (screening.reason if d.status == EnrollmentStatus.INELIGIBLE and screening
+                                             else "")
+        people.append({
+            "participant_id": pid[d.pk], "cohort": d.cohort.name if d.cohort else "", "status": d.status,
+            "site": d.site.code, "curriculum_weeks": d.cohort.curriculum.weeks if d.cohort else "",
+            "delivery": _delivery(modes.get(d.cohort_id, set())) if d.cohort else "",
+            "referred_on": dyad_date(d, d.referred_on), "screened_on": dyad_date(d, d.screened_on),
+            "eligible": "" if screening is None else str(screening.eligible).lower(),
+            "consented_on": dyad_date(d, d.consented_on), "enrolled_on": dyad_date(d, d.enrolled_on),
+            "withdrawn_on": dyad_date(d, d.ended_on) if ended else "", "withdrawal_reason": reason,
+            "mother_age": d.mother.age_at_referral if d.mother.age_at_referral is not None else "",
+            "primiparous": "" if d.mother.primiparous is None else str(d.mother.primiparous).lower(),
+            "infant_age_weeks": infant.age_weeks_at_referral if infant and infant.age_weeks_at_referral is not None
+            else "",
+            "language": d.mother.language,
+        })
+    cohort_start = {s.cohort_id: s.cohort.start_date for s in sessions}
+    session_rows = [{"session_id": s.code, "cohort": s.cohort.name, "week": s.week, "component": s.component,
+                     "date": str((s.date - cohort_start[s.cohort_id]).days) if deidentified else s.date.isoformat(),
+                     "mode": s.mode} for s in sessions]
+    code_of_session = {s.pk: s.code for s in sessions}
+    attendance = [{"participant_id": pid[a.dyad_id], "session_id": code_of_session[a.session_id],
+                   "status": a.status}
+                  for a in Attendance.objects.filter(dyad__in=[d.pk for d in dyads]).order_by("dyad__code", "session")
+                  if a.session_id in code_of_session]
+    fidelity = [{"session_id": code_of_session[f.session_id], "items_planned": len(f.planned),
+                 "items_delivered": len(f.delivered)}
+                for f in FidelityChecklist.objects.filter(session_id__in=list(code_of_session)).order_by("session")]
+
+    lib = library()
+    text_items = {(inst.id, item.id) for inst in lib for item in inst.items if item.kind == "text"}
+    responses = (ItemResponse.objects.filter(assessment__dyad__in=[d.pk for d in dyads], entry=Entry.FIRST,
+                                             assessment__timepoint__in=["pre", "post"])
+                 .exclude(value="").select_related("assessment").order_by("assessment__dyad__code", "assessment",
+                                                                           "instrument", "id"))
+    items, feedback = [], []
+    for r in responses:
+        row = {"participant_id": pid[r.assessment.dyad_id], "timepoint": r.assessment.timepoint,
+               "instrument": r.instrument, "item": r.item, "value": r.value}
+        if (r.instrument, r.item) in text_items:
+            if deidentified and not free_text:
+                continue
+            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": r.value,
+                             "themes": ""})
+            continue
+        items.append(row)
+    if deidentified and not free_text and any(True for _ in text_items):
+        warnings.append("Free-text answers were left out (de-identified export); ask for them explicitly if "
+                        "they have been checked for identifying details.")
+    if deidentified and free_text:
+        warnings.append("Free-text answers are included: they may contain names or other identifying details.")
+    dyad_of = {d.pk: d for d in dyads}
+    scores = []
+    for s in (Score.objects.current().filter(assessment__dyad__in=[d.pk for d in dyads],
+                                             assessment__status=AssessmentStatus.COMPLETED,
+                                             assessment__timepoint__in=["pre", "post"])
+              .select_related("assessment").order_by("assessment__dyad__code", "assessment", "instrument", "id")):
+        d = dyad_of[s.assessment.dyad_id]
+        done = timezone.localdate(s.assessment.completed_at) if s.assessment.completed_at else None
+        scores.append({"participant_id": pid[d.pk], "timepoint": s.assessment.timepoint, "instrument": s.instrument,
+                       "scale": s.scale, "score": "" if s.score is None else f"{s.score:g}", "n_items": s.n_items,
+                       "band": s.band, "administered_on": dyad_date(d, done)})
+    columns = {
+        "participants.csv": list(people[0]) if people else ["participant_id", "cohort", "status"],
+        "sessions.csv": ["session_id", "cohort", "week", "component", "date", "mode"],
+        "attendance.csv": ["participant_id", "session_id", "status"],
+        "item_responses.csv": ["participant_id", "timepoint", "instrument", "item", "value"],
+        "scores.csv": ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band",
+                       "administered_on"],
+        "feedback.csv": ["participant_id", "question", "text", "themes"],
+        "fidelity.csv": ["session_id", "items_planned", "items_delivered"],
+    }
+    rows = {"participants.csv": people, "sessions.csv": session_rows, "attendance.csv": attendance,
+            "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity}
+    tables = {name: pd.DataFrame(rows[name], columns=columns[name]) for name in FILES}
+    used_instruments = sorted({r["instrument"] for r in items} | {r["instrument"] for r in scores})
+    manifest = {
+        "schema": BUNDLE_SCHEMA, "study": {"slug": study.slug, "name": study.name},
+        "exported_at": timezone.now().isoformat(timespec="seconds"), "deidentified": deidentified,
+        "dates": "day offsets (dyad dates from enrollment, or referral if never enrolled; session dates from the "
+                 "cohort start)" if deidentified else "calendar dates",
+        "free_text": (not deidentified) or free_text,
+        "instruments": {i: {"version": lib.get(i).version, "scoring_version": lib.get(i).scoring_version}
+                        for i in used_instruments if i in lib},
+        "attendance_statuses": [s.value for s in AttendanceStatus],
+        "warnings": warnings,
+    }
+    return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue().encode("utf-8")
+
+
+def render(data: BundleData) -> dict[str, bytes]:
+    """File name → bytes, with the manifest listing row counts and SHA-256 of every file."""
+    files = {name: _csv_bytes(frame) for name, frame in data.tables.items()}
+    manifest = dict(data.manifest)
+    manifest["files"] = {name: {"rows": int(len(data.tables[name])), "sha256": hashlib.sha256(content).hexdigest()}
+                         for name, content in files.items()}
+    files["manifest.json"] = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    return files
+
+
+def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool = False, free_text: bool = False,
+                  ip_address: str | None = None) -> tuple[Path, BundleData]:
+    """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server."""
+    data = collect(by, study, deidentified=deidentified, free_text=free_text)
+    files = render(data)
+    export_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    if as_zip:
+        target = target if target.suffix == ".zip" else target.with_suffix(".zip")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, content in files.items():
+                zf.writestr(name, content)
+    else:
+        if target.exists() and any(target.iterdir()):
+            existing = {p.name for p in target.iterdir()}
+            if not existing <= set(files):
+                raise DomainError(f"{target} holds other files; export into an empty or new folder.")
+        target.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (target / name).write_bytes(content)
+    if data.key:
+        keys = _keys_dir()
+        keys.mkdir(parents=True, exist_ok=True)
+        key_path = keys / f"{export_id}.csv"
+        with open(key_path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["pseudonym", "study_id"])
+            writer.writerows(sorted(data.key.items()))
+        key_path.chmod(0o600)
+    audit.record(by, AuditAction.EXPORT, object_type="program.Study", object_id=str(study.pk),
+                 summary=f"Bundle export {export_id} ({'de-identified' if deidentified else 'identified'})",
+                 after={"export_id": export_id, "deidentified": deidentified, "free_text": data.manifest["free_text"],
+                        "rows": {n: int(len(t)) for n, t in data.tables.items()}, "target": target.name},
+                 ip_address=ip_address)
+    return target, data
+
+
+def live_bundle(by, study, *, deidentified: bool = True):
+    """The current database as a validated in-memory bundle (what the evaluation page analyses)."""
+    from nurture.analysis.bundle import load_bundle_files
+
+    return load_bundle_files(render(collect(by, study, deidentified=deidentified)), f"{study.slug} (live)")
