@@ -15,6 +15,7 @@ def export(
     stata: Path = typer.Option(None, "--stata", help="Write a wide Stata file (.dta) with labels."),
     xlsx: Path = typer.Option(None, "--xlsx", help="Write a wide Excel workbook with a codebook sheet."),
     items: bool = typer.Option(False, "--items", help="Add item-level variables to the wide files."),
+    redcap: Path = typer.Option(None, "--redcap", help="Write a REDCap data dictionary and records into this folder."),
 ) -> None:
     """Export the database: a study bundle (DESIGN §5.3) and/or wide SPSS, Stata, Excel files. Audited."""
     setup_django()
@@ -22,8 +23,8 @@ def export(
     from nurture.exports.bundle import export_bundle
     from nurture.program.models import Study
 
-    if bundle is None and not (spss or stata or xlsx):
-        fail("say what to export: --bundle DIR, --spss FILE.sav, --stata FILE.dta or --xlsx FILE.xlsx")
+    if bundle is None and not (spss or stata or xlsx or redcap):
+        fail("say what to export: --bundle DIR, --spss FILE.sav, --stata FILE.dta, --xlsx FILE.xlsx or --redcap DIR")
     studies = Study.objects.all() if study is None else Study.objects.filter(slug=study)
     if studies.count() != 1:
         slugs = ", ".join(Study.objects.values_list("slug", flat=True)) or "none"
@@ -39,6 +40,18 @@ def export(
             typer.echo(f"warning: {warning}", err=True)
         rows = ", ".join(f"{name.removesuffix('.csv')} {len(t)}" for name, t in data.tables.items())
         typer.echo(f"{path}  ({rows})")
+    if redcap is not None:
+        from nurture.accounts import audit
+        from nurture.accounts.enums import AuditAction
+        from nurture.exports.bundle import collect
+        from nurture.exports.redcap import export_redcap
+
+        data = collect(None, studies.get(), deidentified=deidentified)
+        for path in export_redcap(data.tables["item_responses.csv"], redcap):
+            typer.echo(str(path))
+        audit.record(None, AuditAction.EXPORT, object_type="program.Study", object_id=str(studies.get().pk),
+                     summary=f"REDCap export ({'de-identified' if deidentified else 'identified'})",
+                     after={"rows": int(len(data.tables["item_responses.csv"]))})
     targets = {"spss": spss, "stata": stata, "xlsx": xlsx}
     if any(targets.values()):
         from nurture.exports.wide import export_wide

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, assessments, demo, export, init, instruments, score, serve
+from . import analyze, assessments, demo, export, init, instruments, redcap, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -19,6 +19,7 @@ app.command("serve")(serve.serve)
 app.command("score")(score.score)
 app.command("analyze")(analyze.analyze)
 app.command("export")(export.export)
+app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
 app.command("send-reminders")(assessments.send_reminders)
