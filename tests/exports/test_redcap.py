@@ -12,8 +12,14 @@ import pytest
 from nurture.capture import domain as capture
 from nurture.capture.enums import Timepoint
 from nurture.exports.bundle import collect
-from nurture.exports.redcap import (RedcapError, export_redcap, import_records, load_mapping, read_dictionary,
-                                    starter_mapping)
+from nurture.exports.redcap import (
+    RedcapError,
+    export_redcap,
+    import_records,
+    load_mapping,
+    read_dictionary,
+    starter_mapping,
+)
 from nurture.instruments import library, score_table
 
 from .. import factories as f
