@@ -172,7 +172,8 @@ def _validate(assessment: Assessment, instrument_id: str, answers: dict[str, str
     return inst, cleaned
 
 
-def _current_answers(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST) -> dict[str, str]:
+def current_answers(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST) -> dict[str, str]:
+    """Saved answers of one instrument: item id → value (first entry unless asked)."""
     return dict(ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id, entry=entry)
                 .values_list("item", "value"))
 
@@ -199,7 +200,7 @@ def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[s
 
 
 def _score_saved(assessment: Assessment, instrument_id: str):
-    answers = {k: v for k, v in _current_answers(assessment, instrument_id).items() if v != ""}
+    answers = {k: v for k, v in current_answers(assessment, instrument_id).items() if v != ""}
     return score_instrument(library().get(instrument_id), answers)
 
 
@@ -370,8 +371,8 @@ def enter_paper_form(by, assessment: Assessment, instrument_id: str, answers: di
 
 def compare_entries(assessment: Assessment, instrument_id: str) -> list[dict]:
     """Items whose first and second paper entries differ (empty when they agree)."""
-    first = _current_answers(assessment, instrument_id, Entry.FIRST)
-    second = _current_answers(assessment, instrument_id, Entry.SECOND)
+    first = current_answers(assessment, instrument_id, Entry.FIRST)
+    second = current_answers(assessment, instrument_id, Entry.SECOND)
     if not second:
         return []
     inst = library().get(instrument_id)

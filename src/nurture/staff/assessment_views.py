@@ -19,6 +19,8 @@ from nurture.instruments import library
 from nurture.instruments.wording import has_official_wording
 from nurture.safety import domain as safety
 
+from .actions import attempt
+
 
 def _assessment(request, pk) -> Assessment:
     return get_object_or_404(Assessment.objects.select_related("dyad__site", "dyad__study")
@@ -145,19 +147,15 @@ def paper_entry(request, pk, instrument, entry):
         return redirect("staff:assessment", pk=assessment.pk)
     inst = library().get(instrument)
     entry = Entry(entry)
-    saved = capture._current_answers(assessment, inst.id, entry)
+    saved = capture.current_answers(assessment, inst.id, entry)
     form = _paper_form(inst, request.POST or None,
                        initial={"version": assessment.version} | {f"item-{k}": v for k, v in saved.items()})
     if request.method == "POST" and form.is_valid():
         answers = {item.id: form.cleaned_data[f"item-{item.id}"] for item in inst.items}
-        try:
-            result = capture.enter_paper_form(request.user, assessment, inst.id, answers, entry=entry,
-                                              expected_version=form.cleaned_data["version"])
-        except (DomainError, NotPermitted) as exc:
-            if isinstance(exc, NotPermitted):
-                raise PermissionDenied(str(exc)) from exc
-            form.add_error(None, str(exc))
-        else:
+        result = attempt(form, lambda: capture.enter_paper_form(request.user, assessment, inst.id, answers,
+                                                                entry=entry,
+                                                                expected_version=form.cleaned_data["version"]))
+        if result is not None:
             if result.alerts:
                 messages.warning(request, f"{len(result.alerts)} safety alert(s) raised by these answers.")
             messages.success(request, f"Saved the {entry.label.lower()} of {inst.short_name}.")
@@ -183,14 +181,9 @@ def correct(request, pk):
         "version": assessment.version, "value": request.GET.get("value", "")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            capture.correct_response(request.user, assessment, d["instrument"], d["item"], d["value"],
-                                     reason=d["reason"], expected_version=d["version"])
-        except (DomainError, NotPermitted) as exc:
-            if isinstance(exc, NotPermitted):
-                raise PermissionDenied(str(exc)) from exc
-            form.add_error(None, str(exc))
-        else:
+        if attempt(form, lambda: capture.correct_response(request.user, assessment, d["instrument"], d["item"],
+                                                          d["value"], reason=d["reason"],
+                                                          expected_version=d["version"])) is not None:
             messages.success(request, f"Corrected {d['instrument']} item {d['item']}; scores recomputed.")
             return redirect("staff:assessment", pk=assessment.pk)
     return render(request, "staff/form.html", {"form": form, "title": f"Correct an answer · {assessment}",
@@ -216,13 +209,8 @@ def alert_detail(request, pk):
     alert = get_object_or_404(safety.visible_alerts(request.user).select_related("dyad", "assessment"), pk=pk)
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            safety.acknowledge_alert(request.user, alert, form.cleaned_data["action_taken"])
-        except (DomainError, NotPermitted) as exc:
-            if isinstance(exc, NotPermitted):
-                raise PermissionDenied(str(exc)) from exc
-            form.add_error(None, str(exc))
-        else:
+        if attempt(form, lambda: safety.acknowledge_alert(request.user, alert,
+                                                          form.cleaned_data["action_taken"])) is not None:
             messages.success(request, f"Alert for {alert.dyad.code} acknowledged.")
             return redirect("staff:alerts")
     return render(request, "staff/alert_detail.html", {"alert": alert, "form": form})

@@ -29,22 +29,12 @@ from nurture.program.enums import AttendanceStatus, CohortStatus, Component, Del
 from nurture.program.models import Attendance, FidelityChecklist, WeekPlan
 
 from . import forms
+from .actions import attempt as _attempt
 
 
 class LoginView(auth_views.LoginView):
     template_name = "staff/login.html"
     redirect_authenticated_user = True
-
-
-def _attempt(form, action):
-    """Run a domain action; on a refusal put its message on the form and return None."""
-    try:
-        return action()
-    except DomainError as exc:
-        form.add_error(None, str(exc))
-    except NotPermitted as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return None
 
 
 def _require_manager(request):

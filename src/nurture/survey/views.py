@@ -125,7 +125,7 @@ def page(request, token, number):
                 return redirect(f"{reverse('survey:support', args=[token])}?next={next_url}")
             return _remember(redirect(next_url), request, lang)
     else:
-        saved = capture._current_answers(assessment, inst.id)
+        saved = capture.current_answers(assessment, inst.id)
     t = texts(lang)
     context = _context(link, lang, token=token, number=number, instrument=inst,
                        recall_label=t["recall"].format(period=inst.recall_period.get(lang, inst.recall_period["en"])),
@@ -169,7 +169,7 @@ def review(request, token):
     sections = []
     for number, instrument_id in enumerate(assessment.instruments, start=1):
         inst = library().get(instrument_id)
-        answers = capture._current_answers(assessment, instrument_id)
+        answers = capture.current_answers(assessment, instrument_id)
         rows = []
         for item in _page_items(inst, lang, answers):
             chosen = next((o["label"] for o in item["options"] if o["value"] == item["value"]), item["value"])
