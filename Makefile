@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 ## run: set everything up (venv, database, demo study) and serve on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/nurture init
-	$(BIN)/nurture export --bundle var/demo-bundle.zip --zip --deidentified
-	$(BIN)/nurture analyze var/demo-bundle.zip -o var/demo-report --format json,html,pdf,xlsx
+	-$(BIN)/nurture export --study nurturing-connections-demo --bundle var/demo-bundle.zip --zip --deidentified --free-text
+	-$(BIN)/nurture analyze var/demo-bundle.zip -o var/demo-report --format json,html,pdf,xlsx
 	@echo "Demo evaluation report: var/demo-report/report.html (and report.pdf, tables.xlsx, results.json)"
 	$(BIN)/nurture serve --host 127.0.0.1 --port 8000
 

@@ -156,3 +156,16 @@ def test_the_evaluation_page_and_downloads(study_data, client_for, tmp_path):
     assert client.post("/evaluation/bundle/", {"identified": "1"}).status_code == 403
     assert AuditEvent.objects.filter(action="export", user=study_data.researcher).count() == 1
     assert client_for(study_data.facilitator).get("/evaluation/").status_code == 403
+
+
+def test_typed_reasons_are_free_text_too(study_data):
+    from nurture.participants import domain as participants
+    from nurture.participants.enums import EnrollmentStatus
+
+    participants.change_status(None, study_data.dyad2, EnrollmentStatus.WITHDRAWN,
+                               effective_on=dt.date(2026, 1, 2), reason="Moved in with Zebedee's grandmother")
+    quiet = collect(study_data.coordinator, study_data.study, deidentified=True)
+    assert "Zebedee" not in quiet.tables["participants.csv"].to_csv()
+    assert "reason withheld (free text)" in set(quiet.tables["participants.csv"]["withdrawal_reason"])
+    identified = collect(study_data.coordinator, study_data.study, deidentified=False)
+    assert "Moved in with Zebedee's grandmother" in set(identified.tables["participants.csv"]["withdrawal_reason"])

@@ -103,13 +103,23 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
     for s in sessions:
         modes.setdefault(s.cohort_id, set()).add(s.mode)
 
+    from nurture.participants.eligibility import CRITERIA
+
+    withheld = deidentified and not free_text
     people = []
     for d in dyads:
         screening = d.screenings.all()[0] if d.screenings.all() else None
         infant = d.index_infant
         ended = d.status in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.LOST)
-        reason = d.end_reason if ended else (screening.reason if d.status == EnrollmentStatus.INELIGIBLE and screening
-                                             else "")
+        if ended:
+            # Typed by staff, so it is free text: withheld from a de-identified bundle unless asked for.
+            reason = "reason withheld (free text)" if withheld and d.end_reason else d.end_reason
+        elif d.status == EnrollmentStatus.INELIGIBLE and screening:
+            # The unmet criteria are our own wording; the screener's note is free text.
+            reason = "; ".join(CRITERIA[k] for k, met in screening.criteria.items() if not met and k in CRITERIA) \
+                if withheld else screening.reason
+        else:
+            reason = ""
         people.append({
             "participant_id": pid[d.pk], "cohort": d.cohort.name if d.cohort else "", "status": d.status,
             "site": d.site.code, "curriculum_weeks": d.cohort.curriculum.weeks if d.cohort else "",
@@ -154,9 +164,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                              "themes": ""})
             continue
         items.append(row)
-    if deidentified and not free_text and any(True for _ in text_items):
-        warnings.append("Free-text answers were left out (de-identified export); ask for them explicitly if "
-                        "they have been checked for identifying details.")
+    if withheld:
+        warnings.append("Free text (open answers, withdrawal reasons, screening notes) was left out of this "
+                        "de-identified export; ask for it explicitly once it has been checked for identifying "
+                        "details.")
     if deidentified and free_text:
         warnings.append("Free-text answers are included: they may contain names or other identifying details.")
     dyad_of = {d.pk: d for d in dyads}
