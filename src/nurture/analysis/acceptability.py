@@ -45,6 +45,7 @@ def acceptability(bundle: Bundle, item_labels: dict[str, str] | None = None) -> 
             for tag in tags:
                 counts[tag] = counts.get(tag, 0) + 1
             listed.append({"participant_id": row["participant_id"], "question": row["question"],
+                           "question_label": (item_labels or {}).get(str(row["question"]), row["question"]),
                            "text": row["text"], "themes": tags})
         out["open_answers"] = listed
         out["themes"] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -36,4 +36,4 @@ def build_catalogue(library: Library) -> dict[tuple[str, str], MeasureInfo]:
 def feedback_labels(library: Library) -> dict[str, str]:
     if "feedback" not in library:
         return {}
-    return {item.id: item.label["en"] for item in library.get("feedback").rated_items}
+    return {item.id: item.label["en"] for item in library.get("feedback").items}
