@@ -332,11 +332,13 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
         if blank.any():
             k = int(np.flatnonzero(blank)[0])
             raise ResponseError(f"{col} is empty", row=k + row_offset, column=col, source=source)
-    p_codes, p_uniques = pd.factorize(frame["participant_id"], sort=False)
-    t_codes, t_uniques = pd.factorize(frame["timepoint"], sort=False)
-    resp_codes, _ = pd.factorize(p_codes.astype(np.int64) * len(t_uniques) + t_codes, sort=False)
+    p_codes, p_uniques = _codes(frame["participant_id"])
+    t_codes, t_uniques = _codes(frame["timepoint"])
+    # A respondent is a participant × timepoint; the product code is dense enough to index arrays.
+    resp_codes = p_codes * len(t_uniques) + t_codes
     inst_codes, inst_uniques = pd.factorize(frame["instrument"], sort=False)
     positions = np.arange(n) + row_offset
+    n_resp = int(resp_codes.max()) + 1
     parsed = _parse(frame["item"], frame["value"])
     score_parts, flag_parts = [], []
     for code in np.argsort([str(u) for u in inst_uniques]):
@@ -350,13 +352,21 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
             raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring",
                                 row=int(positions[rows[0]]), column="instrument", source=source)
         try:
-            parts = _score_rows(inst, parsed, rows, resp_codes, positions)
+            parts = _score_rows(inst, parsed, rows, resp_codes, n_resp, positions)
         except ResponseError as exc:
             raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
         resp, scores, flags = parts
         score_parts.append((inst, resp, scores))
         flag_parts.append((inst, flags))
     return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and their labels; a categorical column already has them."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), np.asarray(column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column, sort=False)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
@@ -367,11 +377,11 @@ def _blank_mask(column: pd.Series) -> np.ndarray:
     return text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
 
 
-def _score_rows(inst, parsed, rows, resp_codes, positions):
+def _score_rows(inst, parsed, rows, resp_codes, n_resp, positions):
     long = _keyed_long(inst, parsed, rows, positions[rows])
     r = resp_codes[rows]
     n_items = len(inst.items)
-    present = np.zeros(resp_codes.max() + 1, dtype=bool)
+    present = np.zeros(n_resp, dtype=bool)
     present[r] = True
     respondents = np.flatnonzero(present)
     local = np.full(len(present), -1, dtype=np.int64)
@@ -411,11 +421,9 @@ def _table_flags(inst, matrix, results) -> list[tuple[np.ndarray, str, str, str,
 
 def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes) -> TableScores:
     # Map each respondent code back to its participant and timepoint labels.
-    n_resp = resp_codes.max() + 1
-    resp_p = np.empty(n_resp, dtype=np.int64)
-    resp_t = np.empty(n_resp, dtype=np.int64)
-    resp_p[resp_codes] = p_codes
-    resp_t[resp_codes] = t_codes
+    n_resp = int(resp_codes.max()) + 1
+    resp_p = np.arange(n_resp) // len(t_uniques)
+    resp_t = np.arange(n_resp) % len(t_uniques)
     p_labels = np.asarray(p_uniques, dtype=object)
     t_labels = np.asarray(t_uniques, dtype=object)
     # Build every column as one numpy array (pandas concatenation of many small
