@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint pytest test-postgres bench clean
+.PHONY: run test lint pytest test-postgres system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ run: $(STAMP)
 	$(BIN)/nurture serve --host 127.0.0.1 --port 8000
 
 ## test: lint and the whole test suite (SQLite unless NURTURE_DATABASE_URL is set)
-test: lint pytest
+test: system-packages lint pytest
+
+## system-packages: Debian packages the tests need (chromium, postgresql, Pango); nothing when present
+system-packages:
+	bash .ci/install-system-packages
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,7 +34,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 ## test-postgres: the suite against a throwaway PostgreSQL cluster (what CI does second)
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) system-packages
 	bash .ci/with-postgres $(BIN)/pytest
 
 clean:
