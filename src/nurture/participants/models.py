@@ -45,11 +45,6 @@ class MotherIdentifiers(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
-class DyadQuerySet(models.QuerySet):
-    def with_status(self, statuses):
-        return self.filter(status__in=list(statuses))
-
-
 class Dyad(models.Model):
     code = models.CharField("study ID", max_length=20, unique=True)
     study = models.ForeignKey("program.Study", on_delete=models.PROTECT, related_name="dyads")
@@ -66,18 +61,11 @@ class Dyad(models.Model):
     end_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DyadQuerySet.as_manager()
-
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
-
-    def can_move_to(self, status: EnrollmentStatus) -> bool:
-        from .enums import TRANSITIONS
-
-        return status in TRANSITIONS[EnrollmentStatus(self.status)]
 
     @property
     def index_infant(self) -> Infant | None:

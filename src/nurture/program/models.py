@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 
@@ -98,13 +96,6 @@ class Cohort(models.Model):
 
     def is_open_for_enrollment(self) -> bool:
         return self.status in CohortStatus.open_for_enrollment()
-
-    def week_of(self, day: dt.date) -> int | None:
-        """The program week whose sessions fall on ``day``, if any."""
-        for session in self.sessions.all():
-            if session.date == day:
-                return session.week
-        return None
 
 
 class Session(models.Model):
