@@ -10,11 +10,10 @@ from nurture.analysis import stats
 from nurture.analysis.bundle import load_bundle
 from nurture.analysis.efficacy import MeasureInfo, efficacy, reliable_change
 from nurture.analysis.feasibility import rate
-from nurture.analysis.mixed import random_intercept_lmm
 from nurture.analysis.results import SCHEMA, analyse, to_json
 from nurture.analysis.synthetic import make_bundle
 from nurture.instruments import library
-from nurture.reports.catalogue import build_catalogue, clinical_cutoff
+from nurture.reports.catalogue import build_catalogue
 
 CATALOGUE = build_catalogue(library())
 
@@ -37,9 +36,10 @@ def test_results_follow_the_schema(results):
     for key in ("instrument", "scale", "lower_is_better", "n", "pre", "post", "diff", "t_test", "wilcoxon",
                 "effect", "p_holm", "p_fdr", "reliable_change"):
         assert key in measure
-    assert set(measure["effect"]) == {"dz", "dz_ci95", "d_av", "g_av"}
+    assert set(measure["effect"]) == {"dz", "dz_ci95", "d_av", "d_av_ci95", "g_av", "g_av_ci95"}
     assert set(measure["reliable_change"]) >= {"reliability", "sd_pre", "s_diff", "improved", "no_change",
                                                "deteriorated"}
+    assert set(results) >= {"baseline", "harms", "planning", "limitations"}  # version 2
     json.loads(to_json(results))
 
 
@@ -73,9 +73,11 @@ def test_feasibility_flow_and_rates(results, pilot):
     assert flow["referred"] == 60 and flow["enrolled"] == 34
     assert flow["referred"] >= flow["screened"] >= flow["eligible"] >= flow["consented"] >= flow["enrolled"]
     assert flow["enrolled"] >= flow["started"] >= flow["analysed"]
+    # A version 1 bundle has no post_due: completed, withdrawn and lost dyads count as due.
     retention = results["feasibility"]["rates"]["retention"]
-    assert retention == rate(flow["completed_post"], flow["enrolled"])
-    assert sum(c["referred"] for c in results["feasibility"]["flow"]["by_cohort"].values()) == 60
+    assert flow["due"] == 34 and flow["not_yet_due"] == 0
+    assert retention == rate(flow["completed_post"], flow["due"])
+    assert sum(c["enrolled"] for c in results["feasibility"]["flow"]["by_cohort"].values()) == 34
     zones = {c["id"]: c["zone"] for c in results["feasibility"]["progression"]}
     assert zones["retention"] == "green"
 
@@ -126,37 +128,35 @@ def test_reliable_change_by_hand():
     assert rc["clinical"]["recovered"] == 1
 
 
-def test_clinical_cutoffs_come_from_the_definitions():
-    lib = library()
-    assert clinical_cutoff(lib.get("epds").scale("total")) == 10
-    assert clinical_cutoff(lib.get("kpcs").scale("total")) == 40
-    assert clinical_cutoff(lib.get("rses").scale("total")) == 15
-    assert clinical_cutoff(lib.get("pss").scale("total")) is None
+def test_clinical_boundaries_come_from_the_definitions_with_their_sources():
+    assert (CATALOGUE[("epds", "total")].cutoff, CATALOGUE[("kpcs", "total")].cutoff) == (13, 40)
+    assert CATALOGUE[("rses", "total")].cutoff == 15
+    assert CATALOGUE[("pss", "total")].cutoff is None  # no published cut-off: reliable change only
+    assert "Cox" in CATALOGUE[("epds", "total")].cutoff_source
+    assert CATALOGUE[("epds", "total")].rc_points == 4
 
 
-def test_the_mixed_model_matches_r_nlme_on_unbalanced_data():
-    # R: lme(y ~ time * m, random = ~ 1 | pid, method = "REML") — tests/reference/mixed.R
-    pid = np.repeat(np.arange(40), 2)
-    time = np.tile([0.0, 1.0], 40)
-    m = (pid % 3 == 0).astype(float)
-    y = 40 + ((pid * 7) % 11) - 3 * time + 1.5 * time * m + (((pid * 13 + time * 5) % 7) - 3)
-    keep = ~((time == 1) & (pid % 5 == 0))
-    X = np.column_stack([np.ones(keep.sum()), time[keep], m[keep], (time * m)[keep]])
-    fit = random_intercept_lmm(y[keep], X, pid[keep], ["Intercept", "time", "m", "time:m"])
-    names = ("Intercept", "time", "m", "time:m")
-    assert [fit["coefficients"][k]["estimate"] for k in names] == pytest.approx(
-        [45.0384615384616, -3.28579441400854, 0.247252747252763, 1.88983134057156], rel=1e-7)
-    assert [fit["coefficients"][k]["se"] for k in names] == pytest.approx(
-        [0.780007347560265, 0.675994071343793, 1.31845305702013, 1.15163815604648], rel=1e-6)
-    assert fit["tau2"] == pytest.approx(10.8717813958986, rel=1e-6)
-    assert fit["sigma2"] == pytest.approx(4.94691662254938, rel=1e-6)
-
-
-def test_sensitivity_models_include_delivery_and_curriculum_moderators(results):
+def test_aliased_moderators_are_modelled_once_with_a_note(results):
+    # In the synthetic pilot, as in the real one, hybrid delivery = the 8-week curriculum.
     entry = results["efficacy"]["sensitivity"][0]
     assert entry["time"]["n_participants"] == 34  # every dyad with at least one assessment
-    assert "time × delivery=in_person" in entry["time_by_delivery"]["coefficients"]
-    assert "time × curriculum_weeks=8 weeks" in entry["time_by_curriculum_weeks"]["coefficients"]
+    assert [m["key"] for m in entry["moderators"]] == ["delivery"]
+    assert entry["moderators"][0]["aliased_with"] == ["curriculum_weeks"]
+    assert "time × delivery=in_person" in entry["moderators"][0]["fit"]["coefficients"]
+    assert entry["moderators"][0]["level_labels"] == {"hybrid": "partly online, 8 weeks",
+                                                      "in_person": "in person, 12 weeks"}
+    confounds = results["efficacy"]["confounds"]
+    assert confounds["aliased"] == [{"moderators": ["delivery", "curriculum_weeks"],
+                                     "levels": "hybrid = 8 weeks; in_person = 12 weeks"}]
+    assert any("coincide" in n for n in confounds["notes"])
+    assert any(item["code"] == "confounding" for item in results["limitations"])
+
+
+def test_the_nested_sensitivity_model_reports_the_cohort_icc(results):
+    nested = results["efficacy"]["sensitivity"][0]["time_nested"]
+    assert nested["n_cohorts"] == 5
+    assert 0 <= nested["icc_cohort"] < 1
+    assert nested["coefficients"]["time"]["df"] == nested["n_obs"] - 34 - 1
 
 
 def test_missing_data_lists_who_has_pre_only_and_why(results):

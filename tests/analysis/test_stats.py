@@ -1,4 +1,4 @@
-"""Statistics against R 4.2.2 (tests/reference/efficacy.R; output in efficacy_golden.txt)."""
+"""Statistics against R 4.2.2 (tests/reference/efficacy.R and bootstrap.R; outputs in *_golden.txt)."""
 
 import numpy as np
 import pytest
@@ -35,6 +35,14 @@ EFFECTS = {
     "large": (-0.601228251029562, -0.874274375315069, -0.323851142115406, -0.0601355683899006, -0.0593673337711464),
 }
 
+# R: the dz limits × sd(diff) / ((sd(pre) + sd(post)) / 2) (Algina & Keselman 2003), and × J(n − 1) for g_av
+D_AV_CI = {
+    "pss": (-1.01502612065424, -0.502484836706217, -0.984215591087682, -0.487232200736508),
+    "exact": (-1.34783713588741, -0.319500487297216, -1.25343436676815, -0.297122612454088),
+    "worse": (0.299687107501844, 1.00202978124032, 0.283290545352944, 0.947206456606461),
+    "large": (-0.0874459681464834, -0.0323919783734029, -0.0863288419298483, -0.0319781693777842),
+}
+
 REL = 1e-9
 
 
@@ -65,6 +73,9 @@ def test_effect_sizes_match_r(name):
     assert result["dz_ci95"] == pytest.approx([lo, hi], rel=1e-7)
     assert result["d_av"] == pytest.approx(d_av, rel=REL)
     assert result["g_av"] == pytest.approx(g_av, rel=REL)
+    d_lo, d_hi, g_lo, g_hi = D_AV_CI[name]
+    assert result["d_av_ci95"] == pytest.approx([d_lo, d_hi], rel=1e-7)
+    assert result["g_av_ci95"] == pytest.approx([g_lo, g_hi], rel=1e-7)
 
 
 def test_p_adjust_matches_r():
@@ -144,3 +155,44 @@ def test_rankdata_gives_average_ranks_for_ties():
 
     values = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0])
     assert stats.rankdata(values).tolist() == rankdata(values).tolist()
+
+
+def test_bca_counts_resamples_equal_to_the_estimate_as_boot_ci_does():
+    # R: boot.ci(boot(d, function(x, i) mean(x[i]), R = 400000), type = "bca") -> -1.5625, -0.0625
+    # (tests/reference/bootstrap.R). 6.7% of resamples equal the estimate; counting them half
+    # below moved each endpoint up one step of 1/16.
+    d = np.array([-3, -2, -2, -1, -1, -1, 0, 0, 0, 0, 1, 1, 2, -4, -1, 0], dtype=float)
+    result = stats.bootstrap_paired(np.zeros(16), d, n_boot=200_000, seed=11)
+    assert result["mean_ci95"] == pytest.approx([-1.5625, -0.0625], abs=0.003)
+
+
+def test_norm_inter_interpolates_order_statistics_on_the_normal_scale():
+    t = np.arange(1.0, 20.0)  # R = 19: (R + 1) * 0.5 = 10 is a whole number -> the 10th value
+    assert stats.norm_inter(t, [0.5])[0] == 10.0
+    # R: boot:::norm.inter(1:19, 0.025)[, 2] -> 1 (k = 0: the smallest); 0.26 -> between the 5th and 6th
+    assert stats.norm_inter(t, [0.025])[0] == 1.0
+    assert 5.0 < stats.norm_inter(t, [0.26])[0] < 6.0
+
+
+def test_correlation_matches_r_cor_test():
+    # R: cor.test(pre, post) on the PSS data (tests/reference/planning.R)
+    result = stats.correlation(PSS_PRE, PSS_POST)
+    assert result["r"] == pytest.approx(0.963730186725863, rel=1e-12)
+    assert result["ci95"] == pytest.approx([0.9197076478569, 0.983819568791351], rel=1e-12)
+    assert stats.correlation([1, 2, 3], [2, 3, 4]) is None  # fewer than four pairs
+
+
+def test_poisson_interval_matches_r_poisson_test():
+    # R: poisson.test(34, 21)$conf.int
+    assert stats.poisson_interval(34, 21) == pytest.approx([1.12123754212249, 2.26245676643824], rel=1e-12)
+    assert stats.poisson_interval(0, 10)[0] == 0.0
+
+
+def test_standardized_differences_by_hand():
+    # (12 - 10) / sqrt((var(10, 12, 14) + var(8, 12, 16)) / 2) = 2 / sqrt((4 + 16) / 2)
+    assert stats.standardized_difference([10, 12, 14], [8, 12, 16]) == pytest.approx(0.0)
+    assert stats.standardized_difference([12, 14, 16], [8, 12, 16]) == pytest.approx(2 / np.sqrt(10))
+    # (0.5 - 0.25) / sqrt((0.25 + 0.1875) / 2)
+    assert stats.standardized_difference([1, 0, 1, 0], [1, 0, 0, 0], binary=True) == pytest.approx(
+        0.25 / np.sqrt(0.21875))
+    assert stats.standardized_difference([1.0], [2.0, 3.0]) is None

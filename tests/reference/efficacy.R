@@ -40,6 +40,11 @@ for (name in names(datasets)) {
               tt$conf.int[1], tt$conf.int[2]))
   cat(sprintf("%s V=%.15g p=%.15g\n", name, wt$statistic, wt$p.value))
   cat(sprintf("%s dz=%.15g dz_lo=%.15g dz_hi=%.15g d_av=%.15g g_av=%.15g\n", name, dz, lo, hi, d_av, d_av * J))
+  # d_av interval, Algina & Keselman (2003): the dz limits rescaled by sd(diff) / mean(sd(pre), sd(post))
+  # (itns::cohensd_rm does the same with the root-mean-square SD); g_av limits scaled by J.
+  k <- sd(diff) / ((sd(pre) + sd(post)) / 2)
+  cat(sprintf("%s d_av_lo=%.15g d_av_hi=%.15g g_av_lo=%.15g g_av_hi=%.15g\n", name, lo * k, hi * k, lo * k * J,
+              hi * k * J))
 }
 
 ps <- sapply(datasets, function(d) t.test(d$post, d$pre, paired = TRUE)$p.value)

@@ -7,6 +7,7 @@ the column.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -19,6 +20,10 @@ import pandas as pd
 STATUSES = ("referred", "screened", "eligible", "ineligible", "consented", "enrolled", "completed", "withdrawn",
             "lost")
 TIMEPOINTS = ("pre", "post")
+ALERT_SEVERITIES = ("urgent", "follow_up")
+ALERT_STATUSES = ("open", "acknowledged", "closed")
+ALERT_OUTCOMES = ("contacted_mother", "safety_plan", "referred", "emergency_services", "could_not_reach",
+                  "already_in_care", "entry_error")
 
 
 class BundleError(ValueError):
@@ -61,11 +66,14 @@ SCHEMA: dict[str, FileSchema] = {s.name: s for s in (
         Column("withdrawal_reason"), Column("mother_age", "float", minimum=10, maximum=65),
         Column("primiparous", "bool"), Column("infant_age_weeks", "float", minimum=0, maximum=104),
         Column("language"),
+        # Version 2: categorical reasons and the denominators known at the data date.
+        Column("reason_code"), Column("post_due", "bool"), Column("first_week", "int", minimum=1, maximum=52),
+        Column("referral_month", "int", minimum=1), Column("enrollment_month", "int", minimum=1),
     ), key=("participant_id",)),
     FileSchema("sessions.csv", (
         _req("session_id"), _req("cohort"), _req("week", "int", minimum=1, maximum=52),
         _req("component", "enum", choices=("mother", "infant", "dyad")), _req("date", "date", nullable=True),
-        _req("mode", "enum", choices=("in_person", "online")),
+        _req("mode", "enum", choices=("in_person", "online")), Column("held", "bool"),
     ), key=("session_id",)),
     FileSchema("attendance.csv", (
         _req("participant_id"), _req("session_id"),
@@ -86,6 +94,12 @@ SCHEMA: dict[str, FileSchema] = {s.name: s for s in (
     FileSchema("fidelity.csv", (
         _req("session_id"), _req("items_planned", "int", minimum=0), _req("items_delivered", "int", minimum=0),
     ), key=("session_id",)),
+    FileSchema("alerts.csv", (
+        _req("participant_id"), _req("instrument"), _req("rule"), _req("severity", "enum", choices=ALERT_SEVERITIES),
+        Column("timepoint", "enum", choices=("screening",) + TIMEPOINTS), Column("raised_on", "date"),
+        Column("status", "enum", choices=ALERT_STATUSES), Column("minutes_to_acknowledgement", "float", minimum=0),
+        Column("minutes_to_close", "float", minimum=0), Column("outcome", "enum", choices=ALERT_OUTCOMES),
+    ), key=("participant_id", "timepoint", "instrument", "rule")),
 )}
 
 
@@ -101,6 +115,18 @@ class Bundle:
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    def meta(self, key: str, default=None):
+        """A value from manifest.json (``default`` without a manifest or the key)."""
+        if not isinstance(self.manifest, dict):
+            return default
+        return self.manifest.get(key, default)
+
+    @property
+    def data_date(self) -> dt.date | None:
+        """The day the data describe (the export date); checked when the manifest is read."""
+        value = self.meta("data_date")
+        return dt.date.fromisoformat(value) if value else None
 
 
 def _read_csv(name: str, raw: bytes) -> pd.DataFrame:
@@ -229,6 +255,7 @@ def _check_references(bundle: Bundle) -> None:
     sessions = bundle.get("sessions.csv")
     for name, column, target, label in (
         ("attendance.csv", "participant_id", people, "participants.csv"),
+        ("alerts.csv", "participant_id", people, "participants.csv"),
         ("attendance.csv", "session_id", sessions, "sessions.csv"),
         ("fidelity.csv", "session_id", sessions, "sessions.csv"),
     ):
@@ -304,6 +331,12 @@ def _check_manifest(manifest: dict, raw: dict[str, bytes]) -> None:
     """A manifest lists SHA-256 digests; a tampered or truncated file is refused."""
     import hashlib
 
+    if isinstance(manifest, dict) and manifest.get("data_date") is not None:
+        try:
+            dt.date.fromisoformat(str(manifest["data_date"]))
+        except ValueError:
+            raise BundleError(f"data_date {manifest['data_date']!r} is not a date (YYYY-MM-DD)",
+                              file="manifest.json") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         return

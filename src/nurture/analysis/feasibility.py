@@ -1,22 +1,20 @@
-"""Feasibility: flow, rates with Wilson intervals, attendance, fidelity and progression.
+"""Feasibility: flow, rates with Wilson intervals, recruitment, attendance, fidelity, data completeness.
 
 Follows the CONSORT extension for pilot and feasibility studies (Eldridge et al.
-2016), adapted to a single arm.
+2016), adapted to a single arm. The denominators (dyads *due*, sessions *held*) are
+explained in :mod:`nurture.analysis.flow`.
 """
 
 from __future__ import annotations
 
-from importlib import resources
+import math
 
+import numpy as np
 import pandas as pd
-import yaml
 
-from .bundle import Bundle, BundleError
-from .stats import wilson_interval
-
-STAGES = ["referred", "screened", "eligible", "consented", "enrolled", "started", "completed_pre",
-          "completed_post", "analysed"]
-ENROLLED_STATUSES = {"enrolled", "completed", "withdrawn", "lost"}
+from .bundle import Bundle
+from .flow import dyad_table, flow, offered_grid
+from .stats import _t_ppf, poisson_interval, wilson_interval
 
 
 def rate(successes: int, n: int) -> dict:
@@ -24,110 +22,77 @@ def rate(successes: int, n: int) -> dict:
             "ci95": wilson_interval(int(successes), int(n)) if n else None}
 
 
-def _stage_flags(people: pd.DataFrame, attendance: pd.DataFrame | None, scores: pd.DataFrame | None) -> pd.DataFrame:
-    """Which stages each dyad reached, from its furthest status and its dates."""
-    s = people["status"]
+def mean_with_ci(values, bounds: tuple[float, float] = (0.0, 1.0)) -> dict:
+    """Mean with its t interval (R ``t.test(x)$conf.int``), clipped to ``bounds``; units are dyads or sessions."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return {"n": 0, "mean": None, "sd": None, "ci95": None}
+    mean = float(values.mean())
+    if n < 2:
+        return {"n": n, "mean": mean, "sd": None, "ci95": None}
+    sd = float(values.std(ddof=1))
+    half = _t_ppf(0.975, n - 1) * sd / math.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci95": [max(bounds[0], mean - half), min(bounds[1], mean + half)]}
 
-    def has(col):
-        return people[col].notna() if col in people.columns else pd.Series(False, index=people.index)
 
-    enrolled = s.isin(["enrolled", "completed", "lost"]) | has("enrolled_on")
-    consented = enrolled | s.eq("consented") | has("consented_on")
-    eligible_col = people["eligible"] if "eligible" in people.columns else pd.Series(None, index=people.index)
-    eligible = consented | s.eq("eligible") | eligible_col.eq(True)
-    screened = eligible | s.isin(["screened", "ineligible"]) | has("screened_on") | eligible_col.notna()
-    flags = pd.DataFrame({"referred": True, "screened": screened, "eligible": eligible, "consented": consented,
-                          "enrolled": enrolled}, index=people.index)
-    ids = people["participant_id"]
-    if attendance is not None:
-        present = set(attendance.loc[attendance["status"] == "present", "participant_id"])
-        flags["started"] = enrolled & ids.isin(present)
+def _recruitment(people: pd.DataFrame, table: pd.DataFrame, offsets: bool) -> dict | None:
+    """Dyads enrolled per month, from the first referral's month to the last enrollment's (inclusive)."""
+    enrolled = table["enrolled"].to_numpy()
+    if not offsets and "enrolled_on" in people.columns and people["enrolled_on"].notna().any():
+        enrolled_months = people.loc[enrolled, "enrolled_on"].dropna().dt.to_period("M")
+        referred = people["referred_on"].dropna().dt.to_period("M") if "referred_on" in people.columns else \
+            enrolled_months
+        if enrolled_months.empty:
+            return None
+        first = min(referred.min(), enrolled_months.min())
+        span = pd.period_range(first, enrolled_months.max(), freq="M")
+        by_month = enrolled_months.value_counts().reindex(span, fill_value=0)
+        labels = [str(k) for k in by_month.index]
+    elif "enrollment_month" in people.columns and people["enrollment_month"].notna().any():
+        months = people.loc[enrolled, "enrollment_month"].dropna().astype(int)
+        first = int(people["referral_month"].min()) if "referral_month" in people.columns and \
+            people["referral_month"].notna().any() else int(months.min())
+        span = range(min(first, int(months.min())), int(months.max()) + 1)
+        by_month = months.value_counts().reindex(list(span), fill_value=0)
+        labels = [f"month {k}" for k in by_month.index]
     else:
-        flags["started"] = None
-    if scores is not None:
-        valid = scores[scores["score"].notna()]
-        pre = set(valid.loc[valid["timepoint"] == "pre", "participant_id"])
-        post = set(valid.loc[valid["timepoint"] == "post", "participant_id"])
-        by_pair = valid.groupby(["participant_id", "instrument", "scale"])["timepoint"].nunique()
-        analysed = set(by_pair[by_pair == 2].index.get_level_values(0))
-        flags["completed_pre"] = enrolled & ids.isin(pre)
-        flags["completed_post"] = enrolled & ids.isin(post)
-        flags["analysed"] = enrolled & ids.isin(analysed)
-    else:
-        flags["completed_pre"] = flags["completed_post"] = flags["analysed"] = None
-    return flags
+        return None
+    n_months = len(by_month)
+    total = int(by_month.sum())
+    sites = people.loc[enrolled, "site"].nunique() if "site" in people.columns else 1
+    return {"months": n_months, "enrolled": total, "per_month": total / n_months,
+            "per_month_ci95": poisson_interval(total, n_months), "sites": int(max(1, sites)),
+            "per_site_month": total / n_months / max(1, sites),
+            "by_month": dict(zip(labels, (int(v) for v in by_month.to_numpy()), strict=True))}
 
 
-def _counts(flags: pd.DataFrame) -> dict:
-    return {stage: (None if flags[stage].isna().all() else int(flags[stage].fillna(False).sum()))
-            for stage in STAGES}
-
-
-def _reasons(people: pd.DataFrame) -> dict:
-    reason = people.get("withdrawal_reason", pd.Series(None, index=people.index)).fillna("not recorded")
-    out = {}
-    for status in ("ineligible", "withdrawn", "lost"):
-        mask = people["status"] == status
-        if mask.any():
-            out[status] = {str(k): int(v) for k, v in reason[mask].value_counts().sort_index().items()}
-    # Withdrawn before enrollment (declined) is reported apart from leaving the program.
-    return out
-
-
-def flow(bundle: Bundle) -> dict:
+def attendance_summary(bundle: Bundle, enrolled_ids: set[str], warnings: list[str] | None = None) -> dict | None:
+    """Each dyad's share of the sessions held after it joined, summarised overall and by group, mode, curriculum."""
+    grid = offered_grid(bundle, enrolled_ids, warnings)
+    if grid is None:
+        return None
     people = bundle.get("participants.csv")
-    flags = _stage_flags(people, bundle.get("attendance.csv"), bundle.get("scores.csv"))
-    by_cohort = {}
-    cohorts = people["cohort"].fillna("(no cohort)")
-    for cohort in sorted(cohorts.unique()):
-        by_cohort[cohort] = _counts(flags[cohorts == cohort])
-    withdrew_before = int(((people["status"] == "withdrawn") & ~flags["enrolled"]).sum())
-    return {"overall": _counts(flags), "by_cohort": by_cohort, "reasons": _reasons(people),
-            "withdrawn_before_enrollment": withdrew_before,
-            "withdrawn_after_enrollment": int(((people["status"] == "withdrawn") & flags["enrolled"]).sum()),
-            "lost_to_follow_up": int((people["status"] == "lost").sum()), "_flags": flags}
-
-
-def _recruitment(people: pd.DataFrame, offsets: bool) -> dict | None:
-    if "enrolled_on" not in people.columns or offsets:
-        return None
-    dates = people["enrolled_on"].dropna()
-    if dates.empty:
-        return None
-    months = dates.dt.to_period("M")
-    span = pd.period_range(months.min(), months.max(), freq="M")
-    per_month = months.value_counts().reindex(span, fill_value=0)
-    return {"months": len(span), "enrolled": int(len(dates)), "per_month_mean": float(len(dates) / len(span)),
-            "by_month": {str(k): int(v) for k, v in per_month.items()}}
-
-
-def attendance_summary(bundle: Bundle, enrolled_ids: set[str]) -> dict | None:
-    sessions = bundle.get("sessions.csv")
-    attendance = bundle.get("attendance.csv")
-    people = bundle.get("participants.csv")
-    if sessions is None or attendance is None:
-        return None
-    dyads = people[people["participant_id"].isin(enrolled_ids) & people["cohort"].notna()]
-    offered = dyads[["participant_id", "cohort"]].merge(sessions, on="cohort", how="inner")
-    if offered.empty:
-        return None
-    present = attendance[attendance["status"] == "present"][["participant_id", "session_id"]].assign(present=1)
-    grid = offered.merge(present, on=["participant_id", "session_id"], how="left")
-    grid["present"] = grid["present"].fillna(0)
-    weeks = dyads.set_index("participant_id").get("curriculum_weeks")
+    weeks = people.set_index("participant_id").get("curriculum_weeks")
 
     def summarise(frame: pd.DataFrame) -> dict:
         share = frame.groupby("participant_id")["present"].mean()
-        return {"n_dyads": int(len(share)), "mean": float(share.mean()), "median": float(share.median()),
+        return {"n_dyads": int(len(share)), "sessions": int(frame["session_id"].nunique()),
+                "mean": float(share.mean()), "median": float(share.median()),
                 "sd": float(share.std(ddof=1)) if len(share) > 1 else None,
+                "ci95": mean_with_ci(share.to_numpy())["ci95"],
                 "share_at_least_75": rate(int((share >= 0.75).sum()), len(share))}
 
     per_dyad = grid.groupby("participant_id")["present"].mean()
+    sessions = bundle.get("sessions.csv")
     result = {"overall": summarise(grid),
+              "sessions_held": int(grid["session_id"].nunique()), "sessions_planned": int(len(sessions)),
+              "dyads_without_held_sessions": int(len(enrolled_ids - set(grid["participant_id"]))),
               "by_component": {c: summarise(g) for c, g in grid.groupby("component")},
               "by_mode": {m: summarise(g) for m, g in grid.groupby("mode")},
-              "by_week": [{"week": int(w), "component": c, "share_present": float(g["present"].mean())}
-                          for (w, c), g in grid.groupby(["week", "component"])],
+              "by_week": [{"week": int(w), "component": c, "share_present": float(g["present"].mean()),
+                           "dyads": int(len(g))} for (w, c), g in grid.groupby(["week", "component"])],
               "per_dyad": {str(k): float(v) for k, v in per_dyad.items()}}
     if weeks is not None and weeks.notna().any():
         grid["curriculum_weeks"] = grid["participant_id"].map(weeks)
@@ -144,8 +109,10 @@ def fidelity_summary(bundle: Bundle) -> dict | None:
 
     def share(g):
         planned = g["items_planned"].sum()
+        per_session = (g["items_delivered"] / g["items_planned"].where(g["items_planned"] > 0)).to_numpy(float)
         return {"sessions": int(len(g)), "planned": int(planned), "delivered": int(g["items_delivered"].sum()),
-                "share": float(g["items_delivered"].sum() / planned) if planned else None}
+                "share": float(g["items_delivered"].sum() / planned) if planned else None,
+                "session_mean": mean_with_ci(per_session)}
 
     out = {"overall": share(frame)}
     if sessions is not None:
@@ -154,46 +121,38 @@ def fidelity_summary(bundle: Bundle) -> dict | None:
     return out
 
 
-def load_criteria(path=None) -> list[dict]:
-    if path is None:
-        text = (resources.files("nurture.analysis") / "progression.yaml").read_text(encoding="utf-8")
-        source = "progression.yaml"
-    else:
-        try:
-            text = open(path, encoding="utf-8").read()
-        except OSError as exc:
-            raise BundleError(f"cannot be read ({exc.strerror})", file=str(path)) from None
-        source = str(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise BundleError(f"is not valid YAML ({exc})", file=source) from None
-    criteria = data.get("criteria") if isinstance(data, dict) else None
-    if not isinstance(criteria, list):
-        raise BundleError("must have a list named criteria", file=source)
-    for i, c in enumerate(criteria):
-        for key in ("id", "label", "rate", "green", "amber"):
-            if key not in c:
-                raise BundleError(f"criteria[{i}] needs {key!r}", file=source)
-        if not 0 <= c["amber"] <= c["green"] <= 1:
-            raise BundleError(f"criteria[{i}]: amber must not exceed green, both between 0 and 1", file=source)
-    return criteria
+def data_completeness(bundle: Bundle, instrument_items: dict[str, int] | None) -> dict | None:
+    """Items answered among the items of each instrument presented in a completed assessment.
 
-
-def zone(estimate: float | None, criterion: dict) -> str | None:
-    if estimate is None:
+    An instrument counts as presented when at least one of its items was answered; the
+    unit of the interval is the assessment (dyad × timepoint).
+    """
+    items = bundle.get("item_responses.csv")
+    if items is None or not instrument_items:
         return None
-    if estimate >= criterion["green"]:
-        return "green"
-    return "amber" if estimate >= criterion["amber"] else "red"
+    answered = items[items["value"].notna() & items["instrument"].isin(set(instrument_items))]
+    if answered.empty:
+        return None
+    per = answered.groupby(["participant_id", "timepoint", "instrument"]).size().rename("answered").reset_index()
+    per["expected"] = per["instrument"].map(instrument_items)
+    per["answered"] = per[["answered", "expected"]].min(axis=1)
+    by_assessment = per.groupby(["participant_id", "timepoint"])[["answered", "expected"]].sum()
+    shares = (by_assessment["answered"] / by_assessment["expected"]).to_numpy(float)
+    summary = mean_with_ci(shares)
+    return {"items_answered": int(per["answered"].sum()), "items_expected": int(per["expected"].sum()),
+            "share": float(per["answered"].sum() / per["expected"].sum()), "assessments": int(len(shares)),
+            "assessment_mean": summary["mean"], "ci95": summary["ci95"],
+            "complete_assessments": int((shares >= 1).sum())}
 
 
-def feasibility(bundle: Bundle, criteria: list[dict] | None = None) -> dict | None:
+def feasibility(bundle: Bundle, warnings: list[str] | None = None,
+                instrument_items: dict[str, int] | None = None) -> dict | None:
+    """Flow, rates, recruitment, attendance, fidelity and completeness; ``_table`` is the dyad table."""
     people = bundle.get("participants.csv")
     if people is None:
         return None
-    counts = flow(bundle)
-    flags = counts.pop("_flags")
+    warnings = warnings if warnings is not None else []
+    counts, table = flow(bundle, warnings)
     overall = counts["overall"]
     rates = {
         "eligibility": rate(overall["eligible"], overall["screened"]),
@@ -201,27 +160,15 @@ def feasibility(bundle: Bundle, criteria: list[dict] | None = None) -> dict | No
         "enrollment": rate(overall["enrolled"], overall["consented"]),
     }
     if overall["completed_post"] is not None:
-        rates["retention"] = rate(overall["completed_post"], overall["enrolled"])
+        rates["retention"] = rate(overall["completed_post"], overall["due"])
+        rates["retention_among_enrolled"] = rate(overall["completed_post"], overall["enrolled"])
         rates["pre_completion"] = rate(overall["completed_pre"], overall["enrolled"])
-    enrolled_ids = set(people.loc[flags["enrolled"], "participant_id"])
-    attendance = attendance_summary(bundle, enrolled_ids)
-    fidelity = fidelity_summary(bundle)
-    estimates = {name: r["estimate"] for name, r in rates.items()}
-    intervals = {name: r["ci95"] for name, r in rates.items()}
-    if attendance:
-        estimates["attendance"] = attendance["overall"]["mean"]
-        intervals["attendance"] = None
-    if fidelity and fidelity["overall"]["share"] is not None:
-        estimates["fidelity"] = fidelity["overall"]["share"]
-        intervals["fidelity"] = None
-    progression = []
-    for criterion in criteria if criteria is not None else load_criteria():
-        estimate = estimates.get(criterion["rate"])
-        progression.append({"id": criterion["id"], "label": criterion["label"], "estimate": estimate,
-                            "ci95": intervals.get(criterion["rate"]), "green": criterion["green"],
-                            "amber": criterion["amber"], "zone": zone(estimate, criterion)})
-    return {"flow": counts, "rates": rates, "recruitment": _recruitment(people, bundle.date_offsets),
-            "attendance": attendance, "fidelity": fidelity, "progression": progression}
+        for c in counts["by_cohort"].values():
+            c["retention"] = rate(c["completed_post"], c["due"])
+    enrolled_ids = set(people.loc[table["enrolled"].to_numpy(), "participant_id"])
+    return {"flow": counts, "rates": rates, "recruitment": _recruitment(people, table, bundle.date_offsets),
+            "attendance": attendance_summary(bundle, enrolled_ids, warnings), "fidelity": fidelity_summary(bundle),
+            "data_completeness": data_completeness(bundle, instrument_items), "_table": table}
 
 
 def participant_characteristics(bundle: Bundle) -> dict | None:
@@ -229,8 +176,7 @@ def participant_characteristics(bundle: Bundle) -> dict | None:
     people = bundle.get("participants.csv")
     if people is None:
         return None
-    flags = _stage_flags(people, None, None)
-    enrolled = people[flags["enrolled"]]
+    enrolled = people[dyad_table(bundle)["enrolled"].to_numpy()]
     out: dict = {"n": int(len(enrolled))}
 
     def continuous(col):
@@ -256,4 +202,4 @@ def participant_characteristics(bundle: Bundle) -> dict | None:
     return out
 
 
-__all__ = ["feasibility", "participant_characteristics", "rate", "load_criteria", "zone"]
+__all__ = ["feasibility", "participant_characteristics", "rate"]

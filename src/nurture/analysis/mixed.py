@@ -1,14 +1,24 @@
-"""Linear mixed model with a random intercept per participant, fitted by REML.
+"""Linear mixed models with random intercepts (dyads, optionally nested in cohorts), by REML.
 
 Written out (rather than calling ``statsmodels.MixedLM``) because the likelihood of a
-random-intercept model reduces to per-participant sums, so the fit is vectorized and
-takes the same few milliseconds for 26 or 100,000 participants; ``MixedLM`` loops over
-participants in Python. Tests check the estimates against ``MixedLM``.
+random-intercept model reduces to per-group sums, so the fit is vectorized and takes
+the same few milliseconds for 26 or 100,000 participants; ``MixedLM`` loops over
+participants in Python and offers neither nested intercepts nor nlme's degrees of
+freedom. Golden values from ``nlme::lme`` are in ``tests/reference/mixed.R``.
 
-Model: y_ij = x_ij'β + u_i + e_ij, u_i ~ N(0, τ²), e_ij ~ N(0, σ²). With γ = τ²/σ², the
-inverse covariance of participant i is (I − w_i J)/σ² with w_i = γ / (1 + n_i γ), which
-gives closed forms for β̂(γ) and σ̂²(γ); the profiled REML criterion is minimised over
-log γ. Intervals are Wald intervals with normal quantiles, as ``MixedLM`` reports.
+Model: y = Xβ + Z_d u + Z_c v + e with dyad intercepts u ~ N(0, τ²), cohort intercepts
+v ~ N(0, τ_c²) (nested model only) and e ~ N(0, σ²). With γ = τ²/σ² and γ_c = τ_c²/σ²,
+V/σ² = I + γ Σ J_i + γ_c Σ J_c. The dyad part inverts in closed form,
+A⁻¹ = I − Σ w_i J_i with w_i = γ / (1 + n_i γ), and each cohort adds a rank-one term
+(Sherman–Morrison), so every quantity of the profiled REML criterion is a sum over
+groups; the criterion is minimised over (log γ, log γ_c).
+
+Inference follows ``nlme``: t statistics with the denominator degrees of freedom of
+Pinheiro & Bates (2000, §2.4.2) — a coefficient that varies within dyads is tested on
+N − (number of dyads) − (within-dyad terms) df, one constant within dyads but varying
+within cohorts on (dyads − cohorts − terms at that level), a cohort-level one on
+(cohorts − 1 − terms at that level), the intercept on the largest of these — and 95%
+intervals with the t quantile on the same df (``intervals(fit)``).
 """
 
 from __future__ import annotations
@@ -26,55 +36,158 @@ def _group_sums(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.nda
                      for k in range(values.shape[1])], axis=1)
 
 
-def random_intercept_lmm(y, X, groups, names: list[str]) -> dict:
-    """Fit y ~ X with a random intercept per group by REML.
+def _varies_within(x: np.ndarray, groups: np.ndarray, n_groups: int) -> bool:
+    """Whether ``x`` takes more than one value inside at least one group (nlme's relative tolerance)."""
+    first = np.full(n_groups, np.nan)
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    first[sorted_groups[starts]] = x[order][starts]
+    ref = first[groups]
+    scale = np.where(ref != 0, np.abs(ref), 1.0)
+    return bool(np.any(np.abs(x - ref) / scale > math.sqrt(np.finfo(float).eps)))
 
-    ``X`` must include the intercept column. Returns coefficient estimates with SE,
-    95% Wald interval and p value, the variance components, and the counts used.
+
+def denominator_df(X: np.ndarray, levels: list[np.ndarray]) -> list[int]:
+    """nlme's denominator degrees of freedom per column of ``X`` (``levels`` outer to inner).
+
+    Mirrors ``nlme:::getFixDF``: strata are the grouping levels (outer to inner) and the
+    residual; a column belongs to the innermost stratum within whose groups it varies;
+    each stratum's df is its number of groups less the enclosing level's, less the
+    columns estimated there (the intercept counts at the outermost); the intercept gets
+    the largest df.
+    """
+    n_obs, p = X.shape
+    counts = [int(np.unique(g).size) for g in levels]
+    dfs = [counts[0]] + [counts[k] - counts[k - 1] for k in range(1, len(counts))] + [n_obs - counts[-1]]
+    codes = [np.unique(g, return_inverse=True)[1] for g in levels]
+    stratum = []
+    intercepts = []
+    for j in range(p):
+        column = X[:, j]
+        if np.allclose(column, column[0]):
+            intercepts.append(j)
+            stratum.append(None)
+            continue
+        where = 0
+        for k, g in enumerate(codes):
+            if _varies_within(column, g, counts[k]):
+                where = k + 1
+        stratum.append(where)
+    for s in stratum:
+        if s is not None:
+            dfs[s] -= 1
+    if intercepts:
+        dfs[0] -= 1
+    top = max(dfs)
+    return [top if s is None else dfs[s] for s in stratum]
+
+
+def _codes(labels) -> tuple[np.ndarray, int]:
+    codes = np.unique(np.asarray(labels), return_inverse=True)[1]
+    return codes, int(codes.max()) + 1 if len(codes) else 0
+
+
+def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
+    """Fit ``y ~ X`` with a random intercept per group (and per cohort, when given) by REML.
+
+    Parameters
+    ----------
+    y, X : the response and the fixed-effects design (``X`` includes the intercept column).
+    groups : the dyad of each row.
+    names : one name per column of ``X``.
+    cohorts : optional cohort of each row; dyads must be nested in cohorts. Adds a
+        cohort intercept (``lme(y ~ …, random = ~ 1 | cohort/dyad)``).
+
+    Returns
+    -------
+    dict with ``coefficients`` (estimate, se, df, t, p, ci95 per name), ``sigma2``,
+    ``tau2`` (dyads), and for the nested model ``tau2_cohort`` and ``icc_cohort``
+    (τ_c² / (τ_c² + τ² + σ²)); the counts used.
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
-    groups = np.unique(np.asarray(groups), return_inverse=True)[1]
+    g, n_groups = _codes(groups)
     n_obs, p = X.shape
-    if len(y) != n_obs or len(groups) != n_obs:
+    if len(y) != n_obs or len(g) != n_obs:
         raise ValueError("y, X and groups must have the same number of rows")
-    n_groups = int(groups.max()) + 1 if n_obs else 0
     if n_obs <= p or n_groups < 2:
         raise ValueError("not enough observations for the mixed model")
+    if np.ptp(y) == 0:
+        raise ValueError("every score is the same: there is no variation to model")
     if np.linalg.matrix_rank(X) < p:
         raise ValueError("the design matrix is rank deficient (a moderator has a single level?)")
-    n_i = np.bincount(groups, minlength=n_groups).astype(float)
-    sx = _group_sums(X, groups, n_groups)  # per-group column sums of X
-    sy = _group_sums(y, groups, n_groups)
-    xtx = X.T @ X
-    xty = X.T @ y
-    yty = y @ y
+    nested = cohorts is not None
+    if nested:
+        c, n_cohorts = _codes(cohorts)
+        if len(c) != n_obs:
+            raise ValueError("cohorts must have one label per row")
+        cohort_of_group = np.full(n_groups, -1)
+        cohort_of_group[g] = c
+        if np.any(cohort_of_group[g] != c):
+            raise ValueError("every dyad must belong to one cohort (dyads nested in cohorts)")
+        if n_cohorts < 2:
+            raise ValueError("the nested model needs at least two cohorts")
+    n_i = np.bincount(g, minlength=n_groups).astype(float)
+    sx = _group_sums(X, g, n_groups)
+    sy = _group_sums(y, g, n_groups)
+    xtx, xty, yty = X.T @ X, X.T @ y, y @ y
 
-    def fit(log_gamma: float):
-        gamma = math.exp(log_gamma)
+    def fit(params):
+        gamma = math.exp(params[0])
         w = gamma / (1 + n_i * gamma)
         a = xtx - (sx * w[:, None]).T @ sx
         b = xty - (sx * w[:, None]).T @ sy
+        c_yy = yty - np.sum(w * sy**2)
+        logdet_v = float(np.sum(np.log1p(n_i * gamma)))
+        gamma_c = math.exp(params[1]) if nested else 0.0
+        if nested and gamma_c > 0:
+            u = 1 / (1 + n_i * gamma)  # A⁻¹ 1 on the rows of dyad i
+            s_c = np.bincount(cohort_of_group, weights=n_i * u, minlength=n_cohorts)
+            hx = _group_sums(sx * u[:, None], cohort_of_group, n_cohorts)
+            hy = np.bincount(cohort_of_group, weights=sy * u, minlength=n_cohorts)
+            v = gamma_c / (1 + gamma_c * s_c)
+            a = a - (hx * v[:, None]).T @ hx
+            b = b - (hx * v[:, None]).T @ hy
+            c_yy = c_yy - np.sum(v * hy**2)
+            logdet_v += float(np.sum(np.log1p(gamma_c * s_c)))
         beta = np.linalg.solve(a, b)
-        # r'V*^-1 r = y'y - 2β'X'y + β'X'Xβ - Σ w_i (sy_i - sx_i β)²
-        group_resid = sy - sx @ beta
-        q = yty - 2 * beta @ xty + beta @ xtx @ beta - np.sum(w * group_resid**2)
+        q = c_yy - beta @ b
         sigma2 = q / (n_obs - p)
         _, logdet_a = np.linalg.slogdet(a)
-        criterion = (n_obs - p) * math.log(sigma2) + np.sum(np.log1p(n_i * gamma)) + logdet_a
-        return criterion, beta, sigma2, a, gamma
+        criterion = (n_obs - p) * math.log(sigma2) + logdet_v + logdet_a
+        return criterion, beta, sigma2, a, gamma, gamma_c
 
-    result = optimize.minimize_scalar(lambda lg: fit(lg)[0], bounds=(-20, 10), method="bounded",
-                                      options={"xatol": 1e-10, "maxiter": 500})
-    _, beta, sigma2, a, gamma = fit(result.x)
+    found = optimize.minimize_scalar(lambda lg: fit([lg, -30.0])[0], bounds=(-20, 10), method="bounded",
+                                     options={"xatol": 1e-10, "maxiter": 500})
+    params = [found.x, -30.0]
+    if nested:
+        # Start from the dyads-only optimum. Nelder–Mead, because the criterion is flat near the optimum and
+        # nlme converges more tightly than quasi-Newton defaults (and a cohort variance of 0 is a valid optimum).
+        start = np.array([found.x, found.x - 1.0])
+        simplex = np.array([start, start + [0.5, 0.0], start + [0.0, 1.5]])
+        best = optimize.minimize(lambda par: fit(par)[0], start, method="Nelder-Mead",
+                                 bounds=[(-20, 10), (-20, 10)],
+                                 options={"xatol": 1e-9, "fatol": 1e-13 * max(1.0, abs(found.fun)),
+                                          "maxiter": 1000, "initial_simplex": simplex})
+        params = best.x
+    _, beta, sigma2, a, gamma, gamma_c = fit(params)
     cov = sigma2 * np.linalg.inv(a)
     se = np.sqrt(np.diag(cov))
-    z = float(special.ndtri(0.975))
+    levels = ([cohorts] if nested else []) + [groups]
+    dfs = denominator_df(X, [np.asarray(level) for level in levels])
     coef = {}
     for k, name in enumerate(names):
+        df = dfs[k]
         stat = beta[k] / se[k] if se[k] > 0 else float("nan")
-        coef[name] = {"estimate": float(beta[k]), "se": float(se[k]),
-                      "ci95": [float(beta[k] - z * se[k]), float(beta[k] + z * se[k])],
-                      "p": float(2 * special.ndtr(-abs(stat)))}
-    return {"coefficients": coef, "sigma2": float(sigma2), "tau2": float(gamma * sigma2),
-            "n_obs": int(n_obs), "n_participants": int(n_groups)}
+        q = float(special.stdtrit(df, 0.975)) if df > 0 else float("nan")
+        coef[name] = {"estimate": float(beta[k]), "se": float(se[k]), "df": int(df), "t": float(stat),
+                      "ci95": [float(beta[k] - q * se[k]), float(beta[k] + q * se[k])],
+                      "p": float(2 * special.stdtr(df, -abs(stat))) if df > 0 else None}
+    out = {"coefficients": coef, "sigma2": float(sigma2), "tau2": float(gamma * sigma2),
+           "n_obs": int(n_obs), "n_participants": int(n_groups), "inference": "t (nlme denominator df)"}
+    if nested:
+        tau2_c = gamma_c * sigma2
+        out.update(tau2_cohort=float(tau2_c), n_cohorts=int(n_cohorts),
+                   icc_cohort=float(tau2_c / (tau2_c + gamma * sigma2 + sigma2)))
+    return out

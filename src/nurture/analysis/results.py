@@ -1,4 +1,10 @@
-"""Assemble ``results.json`` (schema ``nurture.results/1``) from a bundle."""
+"""Assemble ``results.json`` (schema ``nurture.results/2``) from a bundle.
+
+Version 2 (see docs/data-formats.md) adds the top-level ``baseline``, ``harms``,
+``planning`` and ``limitations``, the data date, and the denominators of dyads due and
+sessions held; version 1 keys keep their meaning except where version 1 counted
+wrongly (retention is now among dyads due, attendance over sessions held).
+"""
 
 from __future__ import annotations
 
@@ -10,45 +16,117 @@ from collections.abc import Callable
 import numpy as np
 
 from .acceptability import acceptability
+from .baseline import baseline_table
 from .bundle import Bundle
 from .efficacy import Catalogue, efficacy
 from .feasibility import feasibility, participant_characteristics
+from .harms import harms as harms_summary
+from .limitations import limitations
+from .planning import DEFAULT_TARGETS, planning_summary
+from .progression import assess, load_criteria
 
-SCHEMA = "nurture.results/1"
+SCHEMA = "nurture.results/2"
+
+
+def parse_measures(values) -> list[tuple[str, str]]:
+    """``["epds:total", "pss"]`` → ``[("epds", "total"), ("pss", "total")]``."""
+    out = []
+    for value in values or []:
+        instrument, _, scale = str(value).strip().partition(":")
+        if instrument:
+            out.append((instrument, scale or "total"))
+    return out
+
+
+def _progression(criteria: list[dict], feas: dict, accept: dict | None, harms: dict | None) -> list[dict]:
+    rates = feas["rates"]
+    found: dict[str, tuple] = {name: (r["estimate"], r["ci95"], r["n"]) for name, r in rates.items()}
+    if feas.get("recruitment"):
+        r = feas["recruitment"]
+        found["recruitment"] = (r["per_month"], r["per_month_ci95"], r["enrolled"])
+    if feas.get("attendance"):
+        a = feas["attendance"]["overall"]
+        found["attendance"] = (a["mean"], a["ci95"], a["n_dyads"])
+    if feas.get("fidelity"):
+        f = feas["fidelity"]["overall"]["session_mean"]
+        found["fidelity"] = (f["mean"], f["ci95"], f["n"])
+    if feas.get("data_completeness"):
+        c = feas["data_completeness"]
+        found["data_completeness"] = (c["assessment_mean"], c["ci95"], c["assessments"])
+    if accept and accept.get("satisfaction"):
+        r = accept["satisfaction"]["respondents_agreeing"]
+        found["acceptability"] = (r["estimate"], r["ci95"], r["n"])
+    if harms and harms["acknowledgement"].get("urgent"):
+        r = harms["acknowledgement"]["urgent"]["within_target"]
+        found["safety"] = (r["estimate"], r["ci95"], r["n"])
+    return [assess(c, *found.get(c["rate"], (None, None, None))) for c in criteria]
 
 
 def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None = None, n_boot: int = 5000,
             seed: int | None = 2024, item_labels: dict[str, str] | None = None,
+            rule_labels: dict[str, str] | None = None, instrument_items: dict[str, int] | None = None,
+            primary: list[tuple[str, str]] | None = None, targets=None, group_size: float | None = None,
             progress: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> dict:
-    """Run every part whose input is present; a part without input is ``None``."""
+    """Run every part whose input is present; a part without input is ``None``.
+
+    ``primary`` (instrument, scale) overrides the primary measures of the manifest;
+    ``targets`` are the standardized effects of the planning table.
+    """
     warnings: list[str] = []
     if progress:
         progress("feasibility")
-    feas = feasibility(bundle, criteria)
+    feas = feasibility(bundle, warnings, instrument_items)
+    table = feas.pop("_table") if feas else None
+    asked = None
+    if table is not None and not table["due"].isna().all():
+        asked = set(table.loc[table["due"].eq(True), "participant_id"])
     if progress:
         progress("acceptability")
-    accept = acceptability(bundle, item_labels)
+    accept = acceptability(bundle, item_labels, asked)
+    if primary is None:
+        primary = parse_measures(bundle.meta("primary_measures"))
     eff = efficacy(bundle.get("scores.csv"), bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
-                   progress=progress)
+                   primary=primary, progress=progress)
     if eff is not None:
         warnings.extend(eff.pop("_warnings"))
-    if bundle.date_offsets:
-        warnings.append("Dates are day offsets (de-identified bundle): recruitment per month is not reported.")
+    harms = harms_summary(bundle.get("alerts.csv"), table, rule_labels=rule_labels,
+                          outcome_labels=bundle.meta("alert_outcome_labels"),
+                          target_minutes=bundle.meta("escalation_minutes"))
+    if feas is not None:
+        feas["progression"] = _progression(criteria if criteria is not None else load_criteria(), feas, accept,
+                                           harms)
+    measure_list = [(m["instrument"], m["scale"], m["label"]) for m in eff["measures"]] if eff else []
+    baseline = baseline_table(table, bundle.get("participants.csv"), bundle.get("scores.csv"), measure_list) \
+        if table is not None else None
+    planning = planning_summary(eff, bundle.get("scores.csv"), bundle.get("participants.csv"), table,
+                                feas["rates"] if feas else {}, feas["attendance"] if feas else None,
+                                targets=tuple(targets or DEFAULT_TARGETS), group_size=group_size) \
+        if eff is not None and table is not None else None
+    if bundle.date_offsets and feas is not None and feas["recruitment"] is None:
+        warnings.append("Dates are day offsets (de-identified bundle) and there are no study months: recruitment "
+                        "per month is not reported.")
     if feas is None:
         warnings.append("No participants.csv: feasibility is not reported.")
     if eff is None:
         warnings.append("No scores: efficacy is not reported.")
+    if bundle.has("participants.csv") and not bundle.has("alerts.csv"):
+        warnings.append("No alerts.csv: harms are not reported.")
     return {
         "schema": SCHEMA,
         "generated_at": (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         "input": {"source": bundle.source, "files": {name: int(len(t)) for name, t in bundle.tables.items()},
-                  "date_offsets": bundle.date_offsets,
-                  "manifest": bundle.manifest.get("schema") if bundle.manifest else None},
-        "warnings": warnings,
+                  "date_offsets": bundle.date_offsets, "data_date": bundle.meta("data_date"),
+                  "manifest": bundle.manifest.get("schema") if bundle.manifest else None,
+                  "study": (bundle.meta("study") or {}).get("name")},
+        "warnings": list(dict.fromkeys(warnings)),
         "participants": participant_characteristics(bundle),
+        "baseline": baseline,
         "feasibility": feas,
         "acceptability": accept,
         "efficacy": eff,
+        "harms": harms,
+        "planning": planning,
+        "limitations": limitations(feas, eff, harms),
     }
 
 

@@ -170,12 +170,17 @@ def hedges_j(m: int) -> float:
 
 
 def effect_sizes(pre, post) -> dict:
-    """Standardised mean change of ``post − pre``.
+    """Standardised mean change of ``post − pre``, each with a 95% interval.
 
     Notes
     -----
-    dz = mean(diff) / sd(diff), with a noncentral-t interval; d_av = mean(diff) /
-    ((sd_pre + sd_post) / 2); g_av = d_av × J(n − 1) (Lakens 2013).
+    d_av = mean(diff) / ((sd_pre + sd_post) / 2) (Cumming 2012; Lakens 2013), with the
+    approximate noncentral-t interval of Algina & Keselman (2003): the limits of the
+    noncentrality parameter of the paired t, rescaled by sd(diff) / sd_av (for the
+    root-mean-square standardiser this is ``itns::cohensd_rm``). g_av = d_av × J(n − 1)
+    with the interval scaled by J as well. dz = mean(diff) / sd(diff) with the exact
+    noncentral-t interval; dz is the standardiser of the paired test, not of the
+    scores, and is reported second.
     """
     pre, post = _pairs(pre, post)
     n = len(pre)
@@ -186,11 +191,19 @@ def effect_sizes(pre, post) -> dict:
     mean = float(diff.mean())
     sd_av = (float(pre.std(ddof=1)) + float(post.std(ddof=1))) / 2
     d_av = mean / sd_av if sd_av > 0 else None
+    j = hedges_j(n - 1)
+    out = {"dz": None, "dz_ci95": None, "d_av": d_av, "d_av_ci95": None,
+           "g_av": None if d_av is None else d_av * j, "g_av_ci95": None}
     if sd == 0:
-        return {"dz": None, "dz_ci95": None, "d_av": d_av, "g_av": None if d_av is None else d_av * hedges_j(n - 1)}
+        return out
     dz = mean / sd
-    return {"dz": dz, "dz_ci95": dz_interval(dz * math.sqrt(n), n), "d_av": d_av,
-            "g_av": None if d_av is None else d_av * hedges_j(n - 1)}
+    dz_ci = dz_interval(dz * math.sqrt(n), n)
+    out.update(dz=dz, dz_ci95=dz_ci)
+    if d_av is not None:
+        scale = sd / sd_av
+        out["d_av_ci95"] = [dz_ci[0] * scale, dz_ci[1] * scale]
+        out["g_av_ci95"] = [dz_ci[0] * scale * j, dz_ci[1] * scale * j]
+    return out
 
 
 def adjust_p(p_values, method: str) -> list[float | None]:
@@ -229,7 +242,56 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> list[float] 
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return [max(0.0, centre - half), min(1.0, centre + half)]
+    # At 0 (or n) successes the limit is exactly 0 (or 1); the subtraction would leave rounding noise.
+    return [0.0 if successes == 0 else max(0.0, centre - half), 1.0 if successes == n else min(1.0, centre + half)]
+
+
+def correlation(x, y, level: float = 0.95) -> dict | None:
+    """Pearson correlation with its Fisher-z interval, as R ``cor.test(x, y)``.
+
+    Complete pairs only; None with fewer than four pairs or a constant variable.
+    """
+    x, y = _pairs(x, y)
+    n = len(x)
+    if n < 4 or x.std() == 0 or y.std() == 0:
+        return None
+    r = float(np.corrcoef(x, y)[0, 1])
+    r = max(-1.0, min(1.0, r))
+    z = math.atanh(r) if abs(r) < 1 else math.copysign(math.inf, r)
+    half = _norm_ppf(1 - (1 - level) / 2) / math.sqrt(n - 3)
+    return {"r": r, "n": n, "ci95": [math.tanh(z - half), math.tanh(z + half)]}
+
+
+def poisson_interval(count: int, exposure: float, level: float = 0.95) -> list[float]:
+    """Exact interval for a rate ``count / exposure``, as R ``poisson.test(count, exposure)$conf.int``."""
+    if count < 0 or exposure <= 0:
+        raise ValueError("a Poisson rate needs a count of 0 or more and a positive exposure")
+    alpha = 1 - level
+    lo = 0.0 if count == 0 else float(special.gammaincinv(count, alpha / 2)) / exposure
+    hi = float(special.gammaincinv(count + 1, 1 - alpha / 2)) / exposure
+    return [lo, hi]
+
+
+def standardized_difference(a, b, binary: bool = False) -> float | None:
+    """Standardized difference between two groups (Austin 2009), group ``a`` minus ``b``.
+
+    Continuous: (mean_a − mean_b) / √((sd_a² + sd_b²) / 2). Binary (values 0/1):
+    (p_a − p_b) / √((p_a(1 − p_a) + p_b(1 − p_b)) / 2). None when a group is empty or
+    the pooled spread is zero.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if binary:
+        if len(a) == 0 or len(b) == 0:
+            return None
+        pa, pb = a.mean(), b.mean()
+        spread = math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
+        return float((pa - pb) / spread) if spread > 0 else None
+    if len(a) < 2 or len(b) < 2:
+        return None
+    spread = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    return float((a.mean() - b.mean()) / spread) if spread > 0 else None
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -259,11 +321,38 @@ def _resample_sums(diff: np.ndarray, n_boot: int, rng: np.random.Generator) -> t
     return sums, sumsq
 
 
+def norm_inter(t: np.ndarray, alpha) -> np.ndarray:
+    """Quantiles of bootstrap replicates by interpolation on the normal scale (R ``boot:::norm.inter``).
+
+    The (R + 1)·α-th order statistic, interpolated between neighbours on the normal
+    quantile scale when (R + 1)·α is not a whole number; the extremes when it falls
+    outside 1…R.
+    """
+    t = np.sort(t[np.isfinite(t)])
+    big_r = len(t)
+    alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
+    rk = (big_r + 1) * alpha
+    k = np.trunc(rk).astype(int)
+    out = np.empty(len(alpha))
+    for i, (ki, rki, a) in enumerate(zip(k, rk, alpha, strict=True)):
+        if ki <= 0:
+            out[i] = t[0]
+        elif ki >= big_r:
+            out[i] = t[-1]
+        elif ki == rki:
+            out[i] = t[ki - 1]
+        else:
+            z, z_lo, z_hi = _norm_ppf(a), _norm_ppf(ki / (big_r + 1)), _norm_ppf((ki + 1) / (big_r + 1))
+            out[i] = t[ki - 1] + (z - z_lo) / (z_hi - z_lo) * (t[ki] - t[ki - 1])
+    return out
+
+
 def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) -> list[float] | None:
     boots = boots[np.isfinite(boots)]
     if len(boots) == 0:
         return None
-    prop = (np.sum(boots < theta_hat) + 0.5 * np.sum(boots == theta_hat)) / len(boots)
+    # As boot.ci: the share strictly below the estimate (a resample equal to it is not "below").
+    prop = np.sum(boots < theta_hat) / len(boots)
     if prop <= 0 or prop >= 1:
         return None
     z0 = _norm_ppf(prop)
@@ -273,7 +362,7 @@ def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) ->
     alphas = []
     for z in _norm_ppf(np.array([(1 - level) / 2, 1 - (1 - level) / 2])):
         alphas.append(_norm_cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))
-    lo, hi = np.quantile(boots, alphas)
+    lo, hi = norm_inter(boots, alphas)
     return [float(lo), float(hi)]
 
 
@@ -282,10 +371,12 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
 
     Notes
     -----
-    Ordinary resampling of complete pairs (seeded); bias correction z0 from the share
-    of resampled statistics below the estimate (ties counted half) and acceleration
-    from the jackknife (Efron 1987). The jackknife uses closed forms of the
-    leave-one-out mean and SD, so the whole procedure is vectorized.
+    Ordinary resampling of complete pairs (seeded); as R's ``boot.ci(type = "bca")``,
+    the bias correction z0 comes from the share of resampled statistics strictly
+    below the estimate and the endpoints from ``norm.inter``; the acceleration comes
+    from the jackknife (Efron 1987), where boot.ci uses regression estimates of the
+    same influence values. The jackknife uses closed forms of the leave-one-out mean
+    and SD, so the whole procedure is vectorized.
     """
     pre, post = _pairs(pre, post)
     diff = post - pre

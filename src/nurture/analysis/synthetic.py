@@ -121,6 +121,23 @@ def make_bundle(folder: Path, n: int = 34, seed: int = 1, *, n_cohorts: int = 5,
                        "themes": str(rng.choice(["peer support", "understanding baby", "peer support;routines"]))})
     if not with_items:
         frame.to_csv(folder / "scores.csv", index=False)
+    # Safety alerts: about one dyad in eight answers the self-harm item above 0 at entry, a few at post.
+    alerts = []
+    for k, pid in enumerate(enrolled):
+        if rng.random() < 0.125:
+            minutes = float(rng.integers(5, 120))
+            alerts.append({"participant_id": pid, "instrument": "epds", "rule": "self_harm", "severity": "urgent",
+                           "timepoint": "pre", "raised_on": "", "status": "closed",
+                           "minutes_to_acknowledgement": minutes, "minutes_to_close": minutes + float(rng.integers(60, 2000)),
+                           "outcome": str(rng.choice(["contacted_mother", "safety_plan", "referred", "already_in_care"]))})
+        if with_post[k] and rng.random() < 0.1:
+            alerts.append({"participant_id": pid, "instrument": "gad7", "rule": "severe_anxiety",
+                           "severity": "follow_up", "timepoint": "post", "raised_on": "", "status": "acknowledged",
+                           "minutes_to_acknowledgement": float(rng.integers(30, 1440)), "minutes_to_close": "",
+                           "outcome": ""})
+    pd.DataFrame(alerts, columns=["participant_id", "instrument", "rule", "severity", "timepoint", "raised_on",
+                                  "status", "minutes_to_acknowledgement", "minutes_to_close", "outcome"]
+                 ).to_csv(folder / "alerts.csv", index=False)
     pd.DataFrame(fb, columns=["participant_id", "question", "text", "themes"]).to_csv(folder / "feedback.csv",
                                                                                       index=False)
     return folder
