@@ -16,7 +16,17 @@ from typing import Any
 import yaml
 
 from .errors import DefinitionError
-from .model import Band, Instrument, Item, Method, ResponseOption, SafetyRule, Scale, Severity
+from .model import (
+    Band,
+    ClinicalChange,
+    Instrument,
+    Item,
+    Method,
+    ResponseOption,
+    SafetyRule,
+    Scale,
+    Severity,
+)
 
 REQUIRED_LANGUAGES = ("en", "es")
 OPS = (">", ">=", "==", "<", "<=")
@@ -269,8 +279,45 @@ def _scales(c: _Checker, data: list, items: dict[str, Item], defaults: dict) -> 
                                                                        1 if method == Method.SUM else 2),
             bands=tuple(bands), bands_source=bands_source, reliability=reliability,
             reliability_source=reliability_source,
+            clinical_change=_clinical_change(c, c.get(entry, "clinical_change", path, dict, None),
+                                             f"{path}.clinical_change", expected),
         ))
     return scales
+
+
+def _clinical_change(c: _Checker, raw: dict | None, path: str, expected) -> ClinicalChange | None:
+    """``clinical_change``: a published cut-off and/or normative and clinical (mean, SD), each with a source."""
+    if raw is None:
+        return None
+
+    def fact(key):
+        entry = c.get(raw, key, path, dict, None)
+        if entry is None:
+            return None, ""
+        value = c.get(entry, "value", f"{path}.{key}", (int, float))
+        return float(value), c.get(entry, "source", f"{path}.{key}", str)
+
+    cutoff, cutoff_source = fact("cutoff")
+    if cutoff is not None and not expected[0] < cutoff <= expected[1]:
+        c.fail(f"{path}.cutoff.value", f"{cutoff:g} is outside the scale range {list(expected)}")
+    rc_points, rc_source = fact("reliable_change_points")
+    functional = dysfunctional = None
+    norms_source = ""
+    norms = c.get(raw, "norms", path, dict, None)
+    if norms is not None:
+        pairs = []
+        for key in ("functional", "dysfunctional"):
+            group = c.get(norms, key, f"{path}.norms", dict)
+            mean = c.get(group, "mean", f"{path}.norms.{key}", (int, float))
+            sd = c.get(group, "sd", f"{path}.norms.{key}", (int, float))
+            if sd <= 0:
+                c.fail(f"{path}.norms.{key}.sd", "must be positive")
+            pairs.append((float(mean), float(sd)))
+        functional, dysfunctional = pairs
+        norms_source = c.get(norms, "source", f"{path}.norms", str)
+    return ClinicalChange(cutoff=cutoff, cutoff_source=cutoff_source, functional=functional,
+                          dysfunctional=dysfunctional, norms_source=norms_source, rc_points=rc_points,
+                          rc_points_source=rc_source)
 
 
 def _safety(c: _Checker, data: list, items: dict[str, Item], scales: dict[str, Scale]) -> list[SafetyRule]:

@@ -60,6 +60,25 @@ class Band:
 
 
 @dataclass(frozen=True)
+class ClinicalChange:
+    """Facts for clinically significant change (Jacobson & Truax 1991), each with its source.
+
+    ``cutoff`` is where the clinical range starts (a published screening cut-off);
+    ``functional`` and ``dysfunctional`` are (mean, SD) of a normative and a clinical
+    sample, which give criterion c; ``rc_points`` is a published reliable-change
+    threshold shown for comparison.
+    """
+
+    cutoff: float | None = None
+    cutoff_source: str = ""
+    functional: tuple[float, float] | None = None
+    dysfunctional: tuple[float, float] | None = None
+    norms_source: str = ""
+    rc_points: float | None = None
+    rc_points_source: str = ""
+
+
+@dataclass(frozen=True)
 class Scale:
     id: str
     name: dict[str, str]
@@ -75,6 +94,7 @@ class Scale:
     bands_source: str = ""
     reliability: float | None = None
     reliability_source: str = ""
+    clinical_change: ClinicalChange | None = None
 
     def band_for(self, score: float) -> Band | None:
         found = None
