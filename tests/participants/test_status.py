@@ -6,7 +6,7 @@ from nurture.accounts.models import AuditEvent
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.participants import domain as participants
 from nurture.participants.eligibility import CRITERIA
-from nurture.participants.enums import TRANSITIONS, EnrollmentStatus
+from nurture.participants.enums import TRANSITIONS, EndReason, EnrollmentStatus
 from nurture.participants.models import Dyad, StatusEvent
 
 from .. import factories as f
@@ -172,3 +172,25 @@ def test_a_facilitator_cannot_manage_participants(world):
     with pytest.raises(NotPermitted):
         participants.change_status(world.facilitator, world.dyad1, S.WITHDRAWN,
                                    effective_on=dt.date(2026, 1, 6), reason="x")
+
+
+def test_a_withdrawal_records_its_reason_category(place):
+    study, site, cohort = place
+    dyad = f.make_enrolled(study, site, cohort)
+    participants.change_status(None, dyad, S.WITHDRAWN, effective_on=dyad.enrolled_on, reason_code=EndReason.MOVED)
+    dyad.refresh_from_db()
+    assert (dyad.end_reason_code, dyad.end_reason) == ("moved", "Moved away")
+    assert dyad.history.last().reason_code == "moved"
+
+
+def test_a_typed_reason_alone_counts_as_other_and_other_needs_the_typed_reason(place):
+    study, site, _ = place
+    dyad = f.make_referral(study, site)
+    with pytest.raises(DomainError, match="Describe the other reason"):
+        participants.change_status(None, dyad, S.WITHDRAWN, effective_on=dt.date(2025, 12, 2),
+                                   reason_code=EndReason.OTHER)
+    with pytest.raises(DomainError, match="not a reason category"):
+        participants.change_status(None, dyad, S.WITHDRAWN, effective_on=dt.date(2025, 12, 2), reason_code="bored")
+    participants.change_status(None, dyad, S.WITHDRAWN, effective_on=dt.date(2025, 12, 2), reason="Went abroad")
+    dyad.refresh_from_db()
+    assert (dyad.end_reason_code, dyad.end_reason) == ("other", "Went abroad")

@@ -18,7 +18,7 @@ from nurture.accounts.enums import AuditAction
 from nurture.common.errors import DomainError, NotPermitted
 
 from . import eligibility
-from .enums import TRANSITIONS, EnrollmentStatus, Language
+from .enums import TRANSITIONS, EndReason, EnrollmentStatus, Language
 from .models import (
     Consent,
     Dyad,
@@ -117,11 +117,15 @@ def _check_date(dyad: Dyad, on: dt.date, what: str) -> None:
 
 
 @transaction.atomic
-def change_status(by, dyad: Dyad, to: EnrollmentStatus, *, effective_on: dt.date, reason: str = "") -> Dyad:
+def change_status(by, dyad: Dyad, to: EnrollmentStatus, *, effective_on: dt.date, reason: str = "",
+                  reason_code: str | None = None) -> Dyad:
     """Move a dyad to another status, if the move is allowed.
 
-    Refuses a move not in ``TRANSITIONS`` with a message naming the allowed moves,
-    and a withdrawal, loss or ineligibility without a reason.
+    Refuses a move not in ``TRANSITIONS`` with a message naming the allowed moves, an
+    ineligibility without a reason, and a withdrawal or loss without a reason category
+    (``EndReason``; a typed reason alone counts as "other"; "other" needs the typed
+    reason). Side effects: the dyad's status (and end date, reason and category), a
+    ``StatusEvent``, an audit entry.
     """
     scoping.check_manage(by, dyad.site_id)
     to = EnrollmentStatus(to)
@@ -134,18 +138,28 @@ def change_status(by, dyad: Dyad, to: EnrollmentStatus, *, effective_on: dt.date
             raise DomainError(f"{dyad.code} is {current.label.lower()}: it can only become {options}.")
         raise DomainError(f"{dyad.code} is {current.label.lower()}, which is final; its status cannot change.")
     reason = reason.strip()
+    code = ""
+    if to in (S.WITHDRAWN, S.LOST):
+        code = reason_code or (EndReason.OTHER if reason else "")
+        if code and code not in EndReason.values:
+            raise DomainError(f"{code!r} is not a reason category.")
+        if not code:
+            raise DomainError(f"Say why the dyad is {to.label.lower()}: choose a reason.")
+        if code == EndReason.OTHER and not reason:
+            raise DomainError("Describe the other reason.")
+        reason = reason or EndReason(code).label
     if to in S.needs_reason() and not reason:
         raise DomainError(f"Say why the dyad is {to.label.lower()}.")
     _check_date(dyad, effective_on, "status change")
-    before = audit.snapshot(dyad, ["status", "ended_on", "end_reason"])
+    before = audit.snapshot(dyad, ["status", "ended_on", "end_reason", "end_reason_code"])
     dyad.status = to
     if to in S.final() and to != S.INELIGIBLE:
-        dyad.ended_on, dyad.end_reason = effective_on, reason
+        dyad.ended_on, dyad.end_reason, dyad.end_reason_code = effective_on, reason, code
     dyad.save()
     StatusEvent.objects.create(dyad=dyad, from_status=current, to_status=to, effective_on=effective_on,
-                               reason=reason, by=by)
+                               reason=reason, reason_code=code, by=by)
     audit.record(by, AuditAction.UPDATE, dyad, before=before,
-                 after=audit.snapshot(dyad, ["status", "ended_on", "end_reason"]),
+                 after=audit.snapshot(dyad, ["status", "ended_on", "end_reason", "end_reason_code"]),
                  summary=f"{dyad.code}: {current.label.lower()} → {to.label.lower()}")
     return dyad
 

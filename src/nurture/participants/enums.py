@@ -32,6 +32,26 @@ class EnrollmentStatus(models.TextChoices):
         return frozenset({cls.INELIGIBLE, cls.WITHDRAWN, cls.LOST})
 
 
+class EndReason(models.TextChoices):
+    """Why a family declined before joining, withdrew, or was lost: the category a report counts.
+
+    The typed reason stays as free text beside it (withheld from de-identified exports);
+    the code is never identifying and travels with every bundle.
+    """
+
+    SCHEDULE = "schedule", "Schedule or time commitment"
+    WORK_OR_SCHOOL = "work_or_school", "Returned to work or school"
+    TRANSPORT = "transport", "Transport or distance"
+    MOVED = "moved", "Moved away"
+    INFANT_HEALTH = "infant_health", "Infant's health"
+    MOTHER_HEALTH = "mother_health", "Mother's health or a higher level of care"
+    OTHER_SERVICE = "other_service", "Chose another service"
+    NOT_INTERESTED = "not_interested", "No longer interested or not a good fit"
+    FAMILY = "family", "Family circumstances or wishes"
+    NO_CONTACT = "no_contact", "Could not be contacted"
+    OTHER = "other", "Other reason"
+
+
 S = EnrollmentStatus
 
 #: The only moves the status history accepts. Withdrawal (a family declining or

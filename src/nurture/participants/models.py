@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .enums import EnrollmentStatus, Language, Sex
+from .enums import EndReason, EnrollmentStatus, Language, Sex
 
 
 class Mother(models.Model):
@@ -59,6 +59,8 @@ class Dyad(models.Model):
     enrolled_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True, help_text="Completed, withdrawn or lost on this date.")
     end_reason = models.CharField(max_length=300, blank=True)
+    end_reason_code = models.CharField("reason (category)", max_length=20, choices=EndReason.choices, blank=True,
+                                       help_text="Why the family declined, withdrew or was lost.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,6 +115,7 @@ class StatusEvent(models.Model):
     to_status = models.CharField(max_length=12, choices=EnrollmentStatus.choices)
     effective_on = models.DateField()
     reason = models.CharField(max_length=300, blank=True)
+    reason_code = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 

@@ -17,17 +17,50 @@ class Site(models.Model):
         return self.name
 
 
+def parse_measures(text: str) -> list[str]:
+    """``"epds, pss:total"`` → ``["epds:total", "pss:total"]`` (a bare instrument means its total)."""
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part:
+            instrument, _, scale = part.partition(":")
+            out.append(f"{instrument.strip()}:{scale.strip() or 'total'}")
+    return out
+
+
+def validate_measures(text: str) -> None:
+    """Every entry names an instrument and scale of the library."""
+    from django.core.exceptions import ValidationError
+
+    from nurture.instruments import library
+
+    lib = library()
+    for entry in parse_measures(text):
+        instrument, scale = entry.split(":")
+        if instrument not in lib:
+            raise ValidationError(f"{instrument!r} is not an instrument of the library.")
+        if scale not in {s.id for s in lib.get(instrument).scales}:
+            raise ValidationError(f"{lib.get(instrument).short_name} has no scale {scale!r}.")
+
+
 class Study(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     sites = models.ManyToManyField(Site, related_name="studies")
     id_prefix = models.CharField(max_length=8, default="NC", help_text="Prefix of participant study ids.")
+    primary_measures = models.CharField(
+        max_length=200, blank=True, validators=[validate_measures],
+        help_text="Declared before the analysis: comma-separated instrument:scale (e.g. epds:total, pss:total). "
+                  "p values are then adjusted across these; the other measures are descriptive.")
 
     class Meta:
         verbose_name_plural = "studies"
 
     def __str__(self) -> str:
         return self.name
+
+    def primary_measure_list(self) -> list[str]:
+        return parse_measures(self.primary_measures)
 
 
 class CurriculumVersion(models.Model):

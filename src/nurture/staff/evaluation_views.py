@@ -40,24 +40,12 @@ def evaluation(request):
 
 @login_required
 def evaluation_report(request):
-    """The full report (feasibility, acceptability, efficacy) of the current data, de-identified."""
-    import json
-
-    from nurture.analysis.efficacy import paired_frame
-    from nurture.analysis.results import analyse, to_json
+    """The full report (feasibility, acceptability, efficacy, harms, planning) of the current data, de-identified."""
     from nurture.exports.bundle import live_bundle
-    from nurture.instruments import library
-    from nurture.reports.catalogue import build_catalogue, feedback_labels
-    from nurture.reports.html import build_figures, render_html
+    from nurture.reports.run import report_html
 
     study = _study(request)
-    bundle = live_bundle(request.user, study, deidentified=True)
-    lib = library()
-    results = json.loads(to_json(analyse(bundle, build_catalogue(lib), item_labels=feedback_labels(lib))))
-    pairs = paired_frame(bundle.get("scores.csv")) if bundle.has("scores.csv") and len(bundle.get("scores.csv")) \
-        else None
-    html = render_html(results, build_figures(results, pairs), {i.id: i.short_name for i in lib})
-    return HttpResponse(html)
+    return HttpResponse(report_html(live_bundle(request.user, study, deidentified=True)))
 
 
 @login_required

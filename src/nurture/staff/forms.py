@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from nurture.participants import eligibility
-from nurture.participants.enums import EnrollmentStatus, Language, Sex
+from nurture.participants.enums import EndReason, EnrollmentStatus, Language, Sex
 from nurture.program.enums import WEEKDAYS, DeliveryMode
 from nurture.program.models import Cohort, CurriculumVersion
 
@@ -105,7 +105,18 @@ class StatusChangeForm(forms.Form):
                                                                        EnrollmentStatus.LOST,
                                                                        EnrollmentStatus.COMPLETED)])
     effective_on = forms.DateField(widget=DATE, initial=timezone.localdate)
-    reason = forms.CharField(max_length=300, required=False)
+    reason_code = forms.ChoiceField(label="Reason", required=False,
+                                    choices=[("", "— choose for a withdrawal or loss —")] + EndReason.choices)
+    reason = forms.CharField(label="Details (optional unless the reason is “other”)", max_length=300,
+                             required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.LOST) and not data.get("reason_code"):
+            self.add_error("reason_code", "Choose why the family withdrew or was lost.")
+        if data.get("reason_code") == EndReason.OTHER and not data.get("reason", "").strip():
+            self.add_error("reason", "Describe the other reason.")
+        return data
 
 
 class ParticipantFilterForm(forms.Form):

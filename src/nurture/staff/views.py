@@ -379,7 +379,8 @@ def change_status(request, pk):
     def action(dyad, form):
         d = form.cleaned_data
         result = participants.change_status(request.user, dyad, EnrollmentStatus(d["status"]),
-                                            effective_on=d["effective_on"], reason=d["reason"])
+                                            effective_on=d["effective_on"], reason=d["reason"],
+                                            reason_code=d["reason_code"] or None)
         messages.success(request, f"{dyad.code} is now {EnrollmentStatus(d['status']).label.lower()}.")
         return result
     return _dyad_form_view(request, pk, forms.StatusChangeForm, "Change status", "Save", action)
