@@ -169,3 +169,77 @@ def test_typed_reasons_are_free_text_too(study_data):
     assert "reason withheld (free text)" in set(quiet.tables["participants.csv"]["withdrawal_reason"])
     identified = collect(study_data.coordinator, study_data.study, deidentified=False)
     assert "Moved in with Zebedee's grandmother" in set(identified.tables["participants.csv"]["withdrawal_reason"])
+
+
+def test_reason_codes_travel_in_de_identified_bundles_but_typed_text_does_not(study_data):
+    from nurture.participants import domain as participants
+    from nurture.participants.eligibility import CRITERIA
+    from nurture.participants.enums import EndReason, EnrollmentStatus
+
+    participants.change_status(None, study_data.dyad2, EnrollmentStatus.WITHDRAWN, effective_on=dt.date(2026, 1, 2),
+                               reason="Moved in with Zebedee's grandmother", reason_code=EndReason.MOVED)
+    screened_out = f.make_referral(study_data.study, study_data.site_a, first_name="Criteria")
+    participants.screen(None, screened_out, criteria=dict.fromkeys(CRITERIA, True) | {"can_attend": False,
+                                                                                      "elevated_risk": False},
+                        screened_on=dt.date(2025, 12, 3), note="Said her sister Zebedee would mind the baby")
+    data = collect(study_data.coordinator, study_data.study, deidentified=True)
+    people = data.tables["participants.csv"]
+    assert "Zebedee" not in people.to_csv()
+    assert set(people["reason_code"]) >= {"moved", "elevated_risk;can_attend"}
+    assert data.manifest["reason_labels"]["moved"] == "Moved away"
+    assert data.manifest["criteria_labels"]["can_attend"] == CRITERIA["can_attend"]
+
+
+def test_post_due_and_held_sessions_are_computed_at_the_data_date(study_data):
+    def table(today):
+        data = collect(study_data.coordinator, study_data.study, deidentified=False, today=today)
+        people = data.tables["participants.csv"].set_index("participant_id")
+        return data, people
+
+    # dyad2 (8-week cohort) has no post-assessment: its window (8-12 weeks after the pre on 3 Jan) closes 28 March.
+    data, people = table(dt.date(2026, 3, 1))
+    assert people.at[study_data.dyad1.code, "post_due"] == "true"  # completed
+    assert people.at[study_data.dyad2.code, "post_due"] == "false"
+    sessions = data.tables["sessions.csv"]
+    assert set(sessions.loc[sessions["date"] <= "2026-03-01", "held"]) == {"true"}
+    assert set(sessions.loc[sessions["date"] > "2026-03-01", "held"]) == {"false"}
+    assert data.manifest["data_date"] == "2026-03-01"
+    _, people = table(dt.date(2026, 4, 1))
+    assert people.at[study_data.dyad2.code, "post_due"] == "true"
+
+
+def test_a_late_joiner_starts_at_her_first_week_and_months_count_from_the_first_referral(study_data):
+    from nurture.participants import domain as participants
+    from nurture.participants.eligibility import CRITERIA
+
+    late = f.make_referral(study_data.study, study_data.site_a, first_name="Late", referred_on=dt.date(2026, 1, 10))
+    participants.screen(None, late, criteria=dict.fromkeys(CRITERIA, True), screened_on=dt.date(2026, 1, 12))
+    participants.record_consent(None, late, consented_on=dt.date(2026, 1, 14), form_version="v1")
+    participants.enroll_dyad(None, late, study_data.cohort1, enrolled_on=dt.date(2026, 1, 20))
+    people = collect(study_data.coordinator, study_data.study, deidentified=True).tables["participants.csv"]
+    weeks = dict(zip(people["enrollment_month"], people["first_week"], strict=True))
+    # Cohort 1 meets on Mondays from 5 January: 19 January is week 3, so her first session is week 4.
+    assert weeks[2] == 4
+    assert set(people["referral_month"]) == {1, 2}  # referrals in December 2025 and January 2026
+    assert set(people.loc[people["first_week"] != "", "first_week"]) == {1, 4}
+
+
+def test_the_manifest_declares_version_2_and_the_studys_primary_measures(study_data):
+    study_data.study.primary_measures = "epds, pss:total"
+    study_data.study.save()
+    manifest = collect(study_data.coordinator, study_data.study, deidentified=True).manifest
+    assert manifest["schema"] == "nurture.bundle/2"
+    assert manifest["primary_measures"] == ["epds:total", "pss:total"]
+    assert manifest["escalation_minutes"] == 60  # the study's setting (StudySettings.escalation_minutes)
+
+
+def test_primary_measures_must_name_instruments_and_scales_of_the_library():
+    from django.core.exceptions import ValidationError
+
+    from nurture.program.models import validate_measures
+
+    validate_measures("epds:total, gad7")
+    with pytest.raises(ValidationError, match="'nosuch' is not an instrument"):
+        validate_measures("nosuch:total")
+    with pytest.raises(ValidationError, match="EPDS has no scale 'depression'"):
+        validate_measures("epds:depression")

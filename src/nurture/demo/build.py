@@ -24,7 +24,7 @@ from nurture.accounts.models import StaffProfile
 from nurture.capture.models import StudySettings
 from nurture.participants import domain as participants
 from nurture.participants.eligibility import CRITERIA
-from nurture.participants.enums import EnrollmentStatus, Language
+from nurture.participants.enums import EndReason, EnrollmentStatus, Language
 from nurture.participants.models import Dyad, Mother
 from nurture.program import domain as program
 from nurture.program.enums import AttendanceStatus, CohortStatus, DeliveryMode
@@ -50,10 +50,13 @@ LAST_NAMES = ["Alvarez", "Brooks", "Castillo", "Dawson", "Estrada", "Fleming", "
               "Turner", "Vargas", "Walsh"]
 INFANT_NAMES = ["Leo", "Mia", "Noah", "Ava", "Mateo", "Emma", "Liam", "Luna", "Eli", "Isla", "Sam", "Rae"]
 SOURCES = ["Obstetric clinic", "Pediatric clinic", "Community health worker", "Self-referral", "Home visiting program"]
-DECLINE_REASONS = ["Could not commit to the weekly schedule", "Returned to work", "Transport difficulties",
-                   "Family did not want to take part"]
-WITHDRAW_REASONS = ["Moved out of the area", "Returned to work full time", "Infant illness",
-                    "Chose individual therapy instead"]
+# (category, what the coordinator typed)
+DECLINE_REASONS = [(EndReason.SCHEDULE, "Could not commit to the weekly schedule"),
+                   (EndReason.WORK_OR_SCHOOL, "Returned to work"), (EndReason.TRANSPORT, "Transport difficulties"),
+                   (EndReason.FAMILY, "Family did not want to take part")]
+WITHDRAW_REASONS = [(EndReason.MOVED, "Moved out of the area"), (EndReason.WORK_OR_SCHOOL, "Returned to work full time"),
+                    (EndReason.INFANT_HEALTH, "Infant illness"),
+                    (EndReason.OTHER_SERVICE, "Chose individual therapy instead")]
 
 # Cohort plan: (name, curriculum slug, dyads, online weeks, status)
 COHORTS = [
@@ -127,7 +130,10 @@ def _build(seed: int, today: dt.date | None) -> str:
     program.sync_curricula()
     site = Site.objects.create(code="demo", name="Riverside Family Center",
                                on_call_emails="oncall@example.org")
-    study = Study.objects.create(slug=DEMO_STUDY, name="Nurturing Connections (demo)", id_prefix="NC")
+    # Primary measures declared up front (maternal depression and parenting stress): the report adjusts p values
+    # across these two and labels the other measures descriptive.
+    study = Study.objects.create(slug=DEMO_STUDY, name="Nurturing Connections (demo)", id_prefix="NC",
+                                 primary_measures="epds:total, pss:total")
     study.sites.add(site)
     StudySettings.objects.create(study=study)
     users = _users(site)
@@ -191,9 +197,9 @@ def _build(seed: int, today: dt.date | None) -> str:
             continue
         participants.screen(coordinator, dyad, criteria=criteria, screened_on=screened_on)
         if fate == "drop":
+            code, text = rng.choice(DECLINE_REASONS)
             participants.change_status(coordinator, dyad, EnrollmentStatus.WITHDRAWN,
-                                       effective_on=screened_on + dt.timedelta(days=3),
-                                       reason=rng.choice(DECLINE_REASONS))
+                                       effective_on=screened_on + dt.timedelta(days=3), reason=text, reason_code=code)
             continue
         consented_on = screened_on + dt.timedelta(days=rng.randint(1, 5))
         participants.record_consent(coordinator, dyad, consented_on=consented_on, form_version="v2.1")
@@ -242,10 +248,11 @@ def _attend(rng, cohort, dyads, by, today, finished: bool) -> None:
                 continue
             on = week_dates[left_week]
             if rng.random() < 0.75:
-                participants.change_status(by, dyad, EnrollmentStatus.WITHDRAWN, effective_on=on,
-                                           reason=rng.choice(WITHDRAW_REASONS))
+                code, text = rng.choice(WITHDRAW_REASONS)
+                participants.change_status(by, dyad, EnrollmentStatus.WITHDRAWN, effective_on=on, reason=text,
+                                           reason_code=code)
             else:
                 participants.change_status(by, dyad, EnrollmentStatus.LOST, effective_on=on,
-                                           reason="No contact after three attempts")
+                                           reason="No contact after three attempts", reason_code=EndReason.NO_CONTACT)
         elif finished:
             participants.change_status(by, dyad, EnrollmentStatus.COMPLETED, effective_on=max(week_dates.values()))

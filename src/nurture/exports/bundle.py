@@ -31,12 +31,12 @@ from nurture.capture.enums import AssessmentStatus, Entry
 from nurture.capture.models import ItemResponse, Score
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.instruments import library
-from nurture.participants.enums import EnrollmentStatus
+from nurture.participants.enums import EndReason, EnrollmentStatus
 from nurture.participants.models import Dyad, Screening
 from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 
-BUNDLE_SCHEMA = "nurture.bundle/1"
+BUNDLE_SCHEMA = "nurture.bundle/2"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
          "fidelity.csv"]
 
@@ -63,8 +63,49 @@ def _delivery(modes: set[str]) -> str:
     return "hybrid" if "online" in modes else "in_person"
 
 
-def collect(by, study, *, deidentified: bool, free_text: bool = False) -> BundleData:
-    """Build every bundle table for the dyads of ``study`` that ``by`` may see."""
+def _month_index(day, first) -> int | str:
+    return (day.year - first.year) * 12 + day.month - first.month + 1 if day and first else ""
+
+
+def _post_due(dyads, today) -> dict[int, bool]:
+    """Whether each enrolled dyad's post-assessment is due: completed, or its window closed before ``today``.
+
+    A dyad without a scheduled post-assessment gets the window the capture rules would
+    give it (from its completed pre-assessment, else the cohort start).
+    """
+    from nurture.capture.domain import post_window
+    from nurture.capture.models import Assessment, StudySettings
+
+    due: dict[int, bool] = {}
+    by_dyad: dict[int, dict[str, Assessment]] = {}
+    for a in Assessment.objects.filter(dyad__in=[d.pk for d in dyads], timepoint__in=["pre", "post"]):
+        by_dyad.setdefault(a.dyad_id, {})[a.timepoint] = a
+    settings_of: dict[int, StudySettings] = {}
+    for d in dyads:
+        if d.status not in EnrollmentStatus.in_cohort() or d.cohort is None:
+            continue
+        mine = by_dyad.get(d.pk, {})
+        post = mine.get("post")
+        if post is not None and post.status == AssessmentStatus.COMPLETED:
+            due[d.pk] = True
+            continue
+        if post is not None:
+            closes = post.window_closes
+        else:
+            pre = mine.get("pre")
+            pre_date = timezone.localdate(pre.completed_at) if pre and pre.completed_at else d.cohort.start_date
+            cfg = settings_of.get(d.study_id)
+            if cfg is None:
+                cfg = settings_of[d.study_id] = (StudySettings.objects.filter(study_id=d.study_id).first()
+                                                 or StudySettings(study_id=d.study_id))
+            closes = post_window(pre_date, d.cohort, cfg)[1]
+        due[d.pk] = closes < today
+    return due
+
+
+def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt.date | None = None) -> BundleData:
+    """Build every bundle table for the dyads of ``study`` that ``by`` may see, as of ``today`` (the data date)."""
+    today = today or timezone.localdate()
     if by is not None:
         role = scoping.role_of(by)
         if role is None or role == Role.FACILITATOR:
@@ -106,6 +147,11 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
     from nurture.participants.eligibility import CRITERIA
 
     withheld = deidentified and not free_text
+    post_due = _post_due(dyads, today)
+    first_referral = min((d.referred_on for d in dyads), default=None)
+    session_dates: dict[int, list] = {}
+    for s in sessions:
+        session_dates.setdefault(s.cohort_id, []).append((s.date, s.week))
     people = []
     for d in dyads:
         screening = d.screenings.all()[0] if d.screenings.all() else None
@@ -133,11 +179,17 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
             "infant_age_weeks": infant.age_weeks_at_referral if infant and infant.age_weeks_at_referral is not None
             else "",
             "language": d.mother.language,
+            # Version 2: categories that travel with every bundle, and the denominators at the data date.
+            "reason_code": _reason_code(d, screening, ended),
+            "post_due": "" if d.pk not in post_due else str(post_due[d.pk]).lower(),
+            "first_week": _first_week(d, session_dates.get(d.cohort_id, [])),
+            "referral_month": _month_index(d.referred_on, first_referral),
+            "enrollment_month": _month_index(d.enrolled_on, first_referral),
         })
     cohort_start = {s.cohort_id: s.cohort.start_date for s in sessions}
     session_rows = [{"session_id": s.code, "cohort": s.cohort.name, "week": s.week, "component": s.component,
                      "date": str((s.date - cohort_start[s.cohort_id]).days) if deidentified else s.date.isoformat(),
-                     "mode": s.mode} for s in sessions]
+                     "mode": s.mode, "held": str(s.date <= today).lower()} for s in sessions]
     code_of_session = {s.pk: s.code for s in sessions}
     attendance = [{"participant_id": pid[a.dyad_id], "session_id": code_of_session[a.session_id],
                    "status": a.status}
@@ -183,7 +235,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                        "band": s.band, "administered_on": dyad_date(d, done)})
     columns = {
         "participants.csv": list(people[0]) if people else ["participant_id", "cohort", "status"],
-        "sessions.csv": ["session_id", "cohort", "week", "component", "date", "mode"],
+        "sessions.csv": ["session_id", "cohort", "week", "component", "date", "mode", "held"],
         "attendance.csv": ["participant_id", "session_id", "status"],
         "item_responses.csv": ["participant_id", "timepoint", "instrument", "item", "value"],
         "scores.csv": ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band",
@@ -204,9 +256,36 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
         "instruments": {i: {"version": lib.get(i).version, "scoring_version": lib.get(i).scoring_version}
                         for i in used_instruments if i in lib},
         "attendance_statuses": [s.value for s in AttendanceStatus],
+        "data_date": today.isoformat(),
+        "primary_measures": study.primary_measure_list(),
+        "escalation_minutes": _escalation_minutes(study),
+        "reason_labels": dict(EndReason.choices),
+        "criteria_labels": dict(CRITERIA),
         "warnings": warnings,
     }
     return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)
+
+
+def _reason_code(d, screening, ended: bool) -> str:
+    """The category of why a dyad left: unmet eligibility criteria (;-separated keys) or an ``EndReason``."""
+    if d.status == EnrollmentStatus.INELIGIBLE and screening:
+        return ";".join(k for k, met in screening.criteria.items() if not met)
+    return d.end_reason_code if ended else ""
+
+
+def _first_week(d, dates_weeks: list) -> int | str:
+    """The first program week held on or after the dyad's enrollment (1 when she joined before the start)."""
+    if d.cohort_id is None or d.enrolled_on is None or not dates_weeks:
+        return ""
+    later = [week for day, week in dates_weeks if day >= d.enrolled_on]
+    return min(later) if later else ""
+
+
+def _escalation_minutes(study) -> int | None:
+    from nurture.capture.models import StudySettings
+
+    cfg = StudySettings.objects.filter(study=study).first()
+    return cfg.escalation_minutes if cfg else None
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -226,9 +305,9 @@ def render(data: BundleData) -> dict[str, bytes]:
 
 
 def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool = False, free_text: bool = False,
-                  ip_address: str | None = None) -> tuple[Path, BundleData]:
+                  ip_address: str | None = None, today: dt.date | None = None) -> tuple[Path, BundleData]:
     """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server."""
-    data = collect(by, study, deidentified=deidentified, free_text=free_text)
+    data = collect(by, study, deidentified=deidentified, free_text=free_text, today=today)
     files = render(data)
     export_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     if as_zip:
@@ -262,8 +341,9 @@ def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool =
     return target, data
 
 
-def live_bundle(by, study, *, deidentified: bool = True):
+def live_bundle(by, study, *, deidentified: bool = True, today: dt.date | None = None):
     """The current database as a validated in-memory bundle (what the evaluation page analyses)."""
     from nurture.analysis.bundle import load_bundle_files
 
-    return load_bundle_files(render(collect(by, study, deidentified=deidentified)), f"{study.slug} (live)")
+    return load_bundle_files(render(collect(by, study, deidentified=deidentified, today=today)),
+                             f"{study.slug} (live)")
