@@ -62,15 +62,23 @@ def test_the_pdf_is_a_complete_document_of_several_pages(analysed):
     assert len(pages) >= 4
 
 
-def test_the_workbook_has_table_1_feasibility_and_efficacy(analysed):
+def test_the_workbook_has_a_sheet_per_table_with_numeric_intervals(analysed):
     wb = load_workbook(analysed / "tables.xlsx")
-    assert wb.sheetnames == ["Table 1", "Feasibility", "Efficacy"]
+    assert wb.sheetnames == ["Table 1", "Baseline", "Flow", "Feasibility", "Progression", "Acceptability", "Efficacy",
+                             "Sensitivity", "Harms", "Alert response", "Planning", "Sample size"]
     results = json.loads((analysed / "results.json").read_text())
     efficacy = wb["Efficacy"]
     assert efficacy.max_row == 1 + len(results["efficacy"]["measures"])
     header = [c.value for c in efficacy[1]]
     first = dict(zip(header, [c.value for c in efficacy[2]], strict=True))
-    assert first["dz"] == pytest.approx(results["efficacy"]["measures"][0]["effect"]["dz"])
+    measure = results["efficacy"]["measures"][0]
+    assert first["dz"] == pytest.approx(measure["effect"]["dz"])
+    assert [first["d_av_ci_lo"], first["d_av_ci_hi"]] == pytest.approx(measure["effect"]["d_av_ci95"])
+    assert isinstance(first["diff_ci_lo"], float) and isinstance(first["g_av_ci_hi"], float)
+    sizes = wb["Sample size"]
+    assert sizes.max_row == 1 + sum(len(m["sample_sizes"]) for m in results["planning"]["measures"])
+    progression = {row[0].value: row for row in wb["Progression"].iter_rows(min_row=2)}
+    assert isinstance(progression["retention"][4].value, float)  # ci_lo, a number
 
 
 def test_the_json_is_strict_json(analysed):
@@ -122,3 +130,39 @@ def test_p_values_are_formatted_in_apa_style(p, text):
 def test_intervals_are_formatted_in_brackets():
     assert formatting.fmt_ci(-1.234, 0.5) == "[-1.23, 0.50]"
     assert formatting.fmt_ci(None, 1) == "—"
+
+
+def report_text(analysed) -> tuple[str, list[str]]:
+    collector = Collector()
+    html = (analysed / "report.html").read_text(encoding="utf-8")
+    collector.feed(html)
+    return html, collector.text
+
+
+def test_the_report_has_the_sections_a_consort_pilot_reviewer_expects(analysed):
+    html, _ = report_text(analysed)
+    for heading in ("1. Participant flow", "2. Baseline characteristics", "3. Feasibility", "4. Acceptability",
+                    "5. Preliminary efficacy", "6. Harms and safety alerts", "7. Planning the definitive trial",
+                    "8. Limitations"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "These are planning estimates from a small uncontrolled pilot, not evidence of efficacy." in html
+    assert "Retention: post-assessment among dyads due" in html
+
+
+def test_the_report_shows_human_labels_and_no_internal_ids(analysed):
+    html, text = report_text(analysed)
+    shown = " ".join(text)
+    results = json.loads((analysed / "results.json").read_text())
+    ids = [pid for pid in results["feasibility"]["attendance"]["per_dyad"]]
+    assert not [pid for pid in ids if pid in html]
+    for code in ("no_clear_change", "time_by_", "in_person vs", "curriculum_weeks", "self_harm", "follow_up"):
+        assert code not in shown
+    assert "No clear change" in shown or "Improved" in shown
+
+
+def test_paired_lines_show_every_measure(analysed):
+    html, _ = report_text(analysed)
+    results = json.loads((analysed / "results.json").read_text())
+    figure = html[html.index("Individual change"):html.index("Figure 4.")]
+    for m in results["efficacy"]["measures"]:
+        assert f"{m['label']}" in figure

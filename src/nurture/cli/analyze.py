@@ -11,9 +11,14 @@ def analyze(
     format: str = typer.Option("json,html,pdf,xlsx", "--format", help="Comma-separated: json, html, pdf, xlsx."),
     bootstrap: int = typer.Option(5000, "--bootstrap", help="BCa bootstrap resamples (0 to skip)."),
     seed: int = typer.Option(2024, "--seed", help="Seed of the bootstrap."),
-    criteria: Path = typer.Option(None, "--criteria", help="Progression criteria YAML (default: pilot literature)."),
+    criteria: Path = typer.Option(None, "--criteria", help="Progression criteria YAML (default: the shipped ones)."),
+    primary: str = typer.Option(None, "--primary", help="Primary measures, e.g. epds:total,pss:total (overrides "
+                                                         "the study's; p values are adjusted across these)."),
+    targets: str = typer.Option("0.3,0.4,0.5", "--targets", help="Standardized effects for the planning table."),
+    group_size: float = typer.Option(None, "--group-size", help="Dyads per group in the definitive trial "
+                                                                "(default: the pilot's mean cohort size)."),
 ) -> None:
-    """Feasibility, acceptability and preliminary efficacy from a study bundle."""
+    """Feasibility, acceptability, preliminary efficacy, harms and trial planning from a study bundle."""
     from nurture.analysis.bundle import BundleError
     from nurture.instruments.errors import ResponseError
     from nurture.reports.run import FORMATS, analyze_path
@@ -25,6 +30,18 @@ def analyze(
              else "--format: choose at least one of " + ", ".join(FORMATS))
     if bootstrap and bootstrap < 100:
         fail("--bootstrap must be 0 (skip) or at least 100")
+    try:
+        effects = tuple(float(t) for t in targets.split(",") if t.strip())
+    except ValueError:
+        fail(f"--targets: {targets!r} is not a comma-separated list of numbers")
+    if not effects or any(not 0 < t < 5 for t in effects):
+        fail("--targets: give effects between 0 and 5, e.g. 0.3,0.4,0.5")
+    if group_size is not None and not 1 <= group_size <= 100:
+        fail("--group-size must be between 1 and 100 dyads")
+    from nurture.analysis.results import parse_measures
+
+    measures = parse_measures(primary.split(",")) if primary else None
+    options = {"primary": measures, "targets": effects, "group_size": group_size}
     steps = []
     try:
         if typer.get_text_stream("stderr").isatty():
@@ -34,11 +51,11 @@ def analyze(
                           transient=True) as bar:
                 task = bar.add_task("loading", total=None)
                 written = analyze_path(source, output, formats=formats, n_boot=bootstrap, seed=seed,
-                                       criteria=criteria,
+                                       criteria=criteria, **options,
                                        progress=lambda step: bar.update(task, description=f"analysing: {step}"))
         else:
             written = analyze_path(source, output, formats=formats, n_boot=bootstrap, seed=seed, criteria=criteria,
-                                   progress=steps.append)
+                                   progress=steps.append, **options)
     except (BundleError, ResponseError) as exc:
         fail(str(exc))
     for path in written.values():

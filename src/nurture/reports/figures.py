@@ -33,31 +33,90 @@ def _svg(fig) -> str:
     return re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
 
 
+def _wrapped(lines: list[tuple[int, str]], width: int = 62) -> list[tuple[int, str]]:
+    """(indent level, text) lines wrapped to the side box; continuation lines indent one more level."""
+    import textwrap
+
+    out = []
+    for level, text in lines:
+        parts = textwrap.wrap(text, width - 4 * level) or [""]
+        out += [(level if k == 0 else level + 1, part) for k, part in enumerate(parts)]
+    return out
+
+
+def _listing(level: int, title: str, n: int, reasons: list[dict]) -> list[tuple[int, str]]:
+    return [(level, f"{title}: {n}")] + [(level + 1, f"{r['label']}: {r['n']}") for r in reasons]
+
+
 def flow_diagram(flow: dict) -> str:
+    """The CONSORT flow diagram of a single-arm pilot: main boxes down the middle, exclusions and
+    losses in side boxes with their categorical reasons, the stage names in the margin."""
+    c = flow["consort"]
     plt = _plt()
-    stages = [("referred", "Referred"), ("screened", "Screened"), ("eligible", "Eligible"),
-              ("consented", "Consented"), ("enrolled", "Enrolled"), ("started", "Started (≥ 1 session)"),
-              ("completed_pre", "Pre-assessment"), ("completed_post", "Post-assessment"),
-              ("analysed", "Analysed (pre and post)")]
-    overall = flow["overall"]
-    shown = [(label, overall[key]) for key, label in stages if overall.get(key) is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(shown) + 0.4), layout="constrained")
+    main_x, main_w, side_x, side_w, line = 1.3, 3.3, 5.15, 4.8, 0.19
+    ex = c["excluded"]
+    excluded = [(0, f"Did not enrol: {ex['n']}")]
+    excluded += _listing(1, "Not eligible (criteria not met)", ex["ineligible"]["n"], ex["ineligible"]["criteria"])
+    excluded += _listing(1, "Declined", ex["declined"]["n"], ex["declined"]["reasons"])
+    if ex["pending"]["n"]:
+        excluded.append((1, f"Still in screening or awaiting a cohort: {ex['pending']['n']}"))
+    d = c["discontinued"]
+    discontinued = [(0, f"Stopped the program early: {d['n']}")]
+    discontinued += _listing(1, "Withdrew", d["withdrew"]["n"], d["withdrew"]["reasons"])
+    discontinued += _listing(1, "Lost to contact", d["lost"]["n"], d["lost"]["reasons"])
+    rows = [("Enrollment", [f"Referred: {c['referred']}"], None),
+            (None, [f"Assessed for eligibility: {c['assessed']}"], _wrapped(excluded)),
+            (None, [f"Enrolled: {c['enrolled']}"], None)]
+    received = [f"Received the program (≥ 1 session): {c['received']}"] if c["received"] is not None else \
+        ["Received the program: not recorded"]
+    if c.get("not_received"):
+        received.append(f"Did not attend any session: {c['not_received']}")
+    rows.append(("Program", received, _wrapped(discontinued) if d["n"] else None))
+    f = c.get("follow_up")
+    if f:
+        rows.append(("Follow-up", [f"Post-assessment due: {f['due']}"],
+                     [(0, f"Not yet due (cohort still running): {f['not_yet_due']}")] if f["not_yet_due"] else None))
+        status_labels = {"withdrawn": "Withdrew", "lost": "Lost to contact", "completed": "Completed the program",
+                         "enrolled": "Still enrolled"}
+        missing = [(0, f"No post-assessment: {f['missing']['n']}")]
+        missing += [(1, f"{status_labels.get(k, k)}: {v}") for k, v in f["missing"]["by_status"].items()]
+        rows.append((None, [f"Post-assessment completed: {f['completed']}"], missing if f["missing"]["n"] else None))
+        rows.append(("Analysis", [f"Analysed (pre and post): {c['analysed']}"], None))
+    heights = [max(len(m), len(sd) if sd else 0) * line + 0.22 for _, m, sd in rows]
+    gap = 0.22
+    total = sum(heights) + gap * (len(rows) - 1)
+    fig, ax = plt.subplots(figsize=(7.0, total * 0.7 + 0.1))
+    fig.subplots_adjust(0, 0, 1, 1)
     ax.set_xlim(0, 10)
-    ax.set_ylim(-len(shown), 0.6)
+    ax.set_ylim(-total - 0.05, 0.05)
     ax.axis("off")
-    for i, (label, n) in enumerate(shown):
-        y = -i
-        ax.add_patch(plt.Rectangle((1.5, y - 0.32), 5, 0.64, facecolor="#eef5f3", edgecolor="#2f6f63"))
-        ax.text(4, y, f"{label}: n = {n}", ha="center", va="center")
-        if i:
-            ax.annotate("", xy=(4, y + 0.33), xytext=(4, y + 0.67), arrowprops={"arrowstyle": "->", "color": "#444"})
-    reasons = flow.get("reasons", {})
-    notes = []
-    for status, label in (("ineligible", "Not eligible"), ("withdrawn", "Withdrew"), ("lost", "Lost")):
-        if reasons.get(status):
-            notes.append(f"{label}: {sum(reasons[status].values())}")
-    if notes:
-        ax.text(6.8, -1.5, "\n".join(notes), va="center", fontsize=8, color="#444")
+    y = 0.0
+    previous_bottom = None
+    for (stage, main, side), h in zip(rows, heights, strict=True):
+        main_h = len(main) * line + 0.22
+        top = y - (h - main_h) / 2
+        ax.add_patch(plt.Rectangle((main_x, top - main_h), main_w, main_h, facecolor="#eef5f3", edgecolor="#2f6f63"))
+        for k, text in enumerate(main):
+            ax.text(main_x + main_w / 2, top - 0.11 - (k + 0.5) * line, text, ha="center", va="center", fontsize=8)
+        if previous_bottom is not None:
+            ax.annotate("", xy=(main_x + main_w / 2, top), xytext=(main_x + main_w / 2, previous_bottom),
+                        arrowprops={"arrowstyle": "->", "color": "#444", "lw": 0.9})
+        if side:
+            side_h = len(side) * line + 0.22
+            side_top = y - (h - side_h) / 2
+            ax.add_patch(plt.Rectangle((side_x, side_top - side_h), side_w, side_h, facecolor="white",
+                                       edgecolor="#7a8794"))
+            for k, (level, text) in enumerate(side):
+                ax.text(side_x + 0.1 + 0.22 * level, side_top - 0.11 - (k + 0.5) * line, text, ha="left",
+                        va="center", fontsize=7, color="#1f2933", fontweight="bold" if level == 0 else "normal")
+            mid = top - main_h / 2
+            ax.annotate("", xy=(side_x, mid), xytext=(main_x + main_w, mid),
+                        arrowprops={"arrowstyle": "->", "color": "#7a8794", "lw": 0.8})
+        if stage:
+            ax.text(0.02, top - main_h / 2, stage, ha="left", va="center", fontsize=7.5, fontweight="bold",
+                    color="#2f6f63")
+        previous_bottom = top - main_h
+        y -= h + gap
     return _svg(fig)
 
 
@@ -92,9 +151,9 @@ def _lines_path(pre: np.ndarray, post: np.ndarray, jitter: np.ndarray) -> tuple[
 
 
 def paired_lines(pairs: pd.DataFrame, measures: list[dict]) -> str:
-    """Small multiples: one panel per measure, a line per dyad and the means."""
+    """Small multiples: one panel per measure (every measure), a line per dyad and the means."""
     plt = _plt()
-    fig, axes = _grid(plt, len(measures))
+    fig, axes = _grid(plt, len(measures), height=2.1)
     rng = np.random.default_rng(0)
     for ax, m in zip(axes, measures, strict=True):
         sub = pairs[(pairs["instrument"] == m["instrument"]) & (pairs["scale"] == m["scale"])]
@@ -106,26 +165,29 @@ def paired_lines(pairs: pd.DataFrame, measures: list[dict]) -> str:
         ax.plot([0, 1], [complete["pre"].mean(), complete["post"].mean()], color=COLORS["post"], lw=2.2, marker="o")
         ax.set_xticks([0, 1], ["Pre", "Post"])
         ax.set_xlim(-0.3, 1.3)
-        ax.set_title(m["label"], fontsize=8)
+        direction = {True: "lower is better", False: "higher is better"}.get(m.get("lower_is_better"), "no direction")
+        ax.set_title(f"{m['label']}\n({direction}, n = {m['n']})", fontsize=7.5)
     return _svg(fig)
 
 
 def forest_plot(measures: list[dict]) -> str:
+    """d_av with its 95% interval per measure with a direction, oriented so that right is improvement."""
     plt = _plt()
-    rows = [m for m in measures if m.get("effect") and m["effect"].get("dz") is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(rows) + 0.9), layout="constrained")
+    rows = [m for m in measures if m.get("effect") and m["effect"].get("d_av") is not None
+            and m["effect"].get("d_av_ci95") and m.get("lower_is_better") is not None]
+    fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(rows) + 0.9), layout="constrained")
     for i, m in enumerate(rows):
-        dz = m["effect"]["dz"]
-        lo, hi = m["effect"]["dz_ci95"]
-        sign = -1 if m.get("lower_is_better") else 1  # plot so that right = improvement
-        if m.get("lower_is_better") is None:
-            sign = 1
+        d = m["effect"]["d_av"]
+        lo, hi = m["effect"]["d_av_ci95"]
+        sign = -1 if m["lower_is_better"] else 1
         y = len(rows) - i
-        ax.plot([sign * lo, sign * hi], [y, y], color="#2f6f63", lw=1.5)
-        ax.plot([sign * dz], [y], "s", color="#2f6f63", ms=5)
+        color = "#2f6f63" if m.get("primary") else "#52606d"
+        ax.plot([sign * lo, sign * hi], [y, y], color=color, lw=1.5)
+        ax.plot([sign * d], [y], "s" if m.get("primary") else "o", color=color, ms=5)
     ax.axvline(0, color="#444", lw=0.8)
-    ax.set_yticks(range(len(rows), 0, -1), [m["label"] for m in rows])
-    ax.set_xlabel("Standardised change dz with 95% CI (right = improvement)")
+    labels = [m["label"] + (" (primary)" if m.get("primary") else "") for m in rows]
+    ax.set_yticks(range(len(rows), 0, -1), labels)
+    ax.set_xlabel("Standardised mean change d_av with 95% CI (right = improvement)")
     return _svg(fig)
 
 
@@ -145,7 +207,8 @@ def rc_scatter(pairs: pd.DataFrame, measures: list[dict]) -> str:
         ax.plot(xs, xs, color="#7a8794", lw=0.8)
         shown = complete if len(complete) <= 2000 else complete.sample(2000, random_state=0)
         ax.plot(shown["pre"], shown["post"], "o", ms=2.5, color="#2f6f63", alpha=0.8)
-        ax.axhline(rc["clinical"]["cutoff"], color="#b44d12", lw=0.8, ls="--")
+        if rc.get("clinical"):
+            ax.axhline(rc["clinical"]["cutoff"], color="#b44d12", lw=0.8, ls="--")
         ax.set_xlabel("Pre", fontsize=8)
         ax.set_ylabel("Post", fontsize=8)
         ax.set_title(m["label"], fontsize=8)

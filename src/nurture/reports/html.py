@@ -12,8 +12,13 @@ TEMPLATES = Path(__file__).parent / "templates"
 STAGES = [("referred", "Referred"), ("screened", "Screened"), ("eligible", "Eligible"), ("consented", "Consented"),
           ("enrolled", "Enrolled"), ("started", "Started"), ("completed_pre", "Pre"), ("completed_post", "Post"),
           ("analysed", "Analysed")]
-TABLE1 = [("First-time mother", "primiparous"), ("Language", "language"), ("Delivery", "delivery"),
-          ("Curriculum", "curriculum_weeks"), ("Cohort", "cohort"), ("Site", "site")]
+CONCLUSIONS = {"improved": "Improved", "worsened": "Worsened", "no_clear_change": "No clear change",
+               "increased": "Increased", "decreased": "Decreased"}
+SEVERITIES = {"urgent": "Urgent", "follow_up": "Follow-up"}
+TIMEPOINTS = {"screening": "Screening", "pre": "Pre-assessment", "post": "Post-assessment", "unknown": "Not recorded"}
+MISSING_STATUS = {"withdrawn": "withdrew", "lost": "lost to contact", "completed": "completed the program",
+                  "enrolled": "still enrolled"}
+ZONES = {"green": "Green", "amber": "Amber", "red": "Red"}
 
 
 def _engine():
@@ -26,18 +31,19 @@ def _engine():
                   libraries={"nurture_format": "nurture.common.templatetags"})
 
 
-def build_figures(results: dict, pairs: pd.DataFrame | None, max_measures: int = 12) -> dict:
+def build_figures(results: dict, pairs: pd.DataFrame | None) -> dict:
     out: dict = {}
     feas = results.get("feasibility")
     if feas:
-        out["flow"] = figures.flow_diagram(feas["flow"])
+        if feas["flow"].get("consort"):
+            out["flow"] = figures.flow_diagram(feas["flow"])
         if feas.get("attendance"):
             out["attendance"] = figures.attendance_by_week(feas["attendance"])
     eff = results.get("efficacy")
     if eff and eff["measures"]:
         out["forest"] = figures.forest_plot(eff["measures"])
         if pairs is not None:
-            shown = [m for m in eff["measures"] if m["n"] >= 3][:max_measures]
+            shown = [m for m in eff["measures"] if m["n"] >= 3]
             if shown:
                 out["paired"] = figures.paired_lines(pairs, shown)
             with_rc = [m for m in shown if m.get("reliable_change")]
@@ -50,9 +56,16 @@ def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None
     from django.template import Context
 
     template = _engine().get_template("report.html")
+    planning = results.get("planning") or {}
+    powers = len((planning.get("assumptions") or {}).get("powers") or [1])
+    planning_table = [{"label": m["label"], "primary": m["primary"],
+                       "cells": [m["sample_sizes"][k:k + powers] for k in range(0, len(m["sample_sizes"]), powers)]}
+                      for m in planning.get("measures") or []]
     return template.render(Context({
-        "results": results, "figures": figs, "stages": STAGES, "table1_rows": TABLE1,
+        "results": results, "figures": figs, "stages": STAGES, "conclusions": CONCLUSIONS,
+        "severities": SEVERITIES, "timepoints": TIMEPOINTS, "missing_status": MISSING_STATUS, "zones": ZONES,
         "component_labels": figures.COMPONENT_LABELS, "measure_labels": measure_labels or {},
+        "baseline_groups": ["enrolled", "completers", "non_completers"], "planning_table": planning_table,
     }))
 
 

@@ -51,8 +51,14 @@ def _report_worker(needed: bool) -> Executor:
 
 
 def analyze_path(source: Path, out_dir: Path, *, formats=FORMATS, n_boot: int = 5000, seed: int = 2024,
-                 criteria: Path | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
-    """Load, validate, (score if needed,) analyse and write. Raises BundleError / ResponseError on bad input."""
+                 criteria: Path | None = None, primary: list[tuple[str, str]] | None = None,
+                 targets: tuple[float, ...] | None = None, group_size: float | None = None,
+                 progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Load, validate, (score if needed,) analyse and write. Raises BundleError / ResponseError on bad input.
+
+    ``primary`` overrides the primary measures declared in the manifest; ``targets`` and
+    ``group_size`` set the planning table (defaults: 0.3, 0.4, 0.5 and the pilot's cohort size).
+    """
     from nurture.analysis.bundle import load_bundle
 
     unknown = [f for f in formats if f not in FORMATS]
@@ -61,20 +67,21 @@ def analyze_path(source: Path, out_dir: Path, *, formats=FORMATS, n_boot: int = 
     bundle = load_bundle(source)
     worker = _report_worker(bool({"html", "pdf"} & set(formats)))
     try:
-        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
+        options = {"primary": primary, "targets": targets, "group_size": group_size}
+        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, progress)
     finally:
         worker.shutdown(wait=True, cancel_futures=True)
 
 
-def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress) -> dict[str, Path]:
+def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, progress) -> dict[str, Path]:
     import json
 
     from nurture.analysis.efficacy import paired_frame
-    from nurture.analysis.feasibility import load_criteria
+    from nurture.analysis.progression import load_criteria
     from nurture.analysis.results import analyse, to_json
     from nurture.instruments import library, score_table
 
-    from .catalogue import build_catalogue, feedback_labels
+    from .catalogue import analysis_context, build_catalogue
 
     lib = library()
     if bundle.has("item_responses.csv") and not bundle.has("scores.csv"):
@@ -84,8 +91,8 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
         bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale", "score",
                                                      "n_items", "band"]]
     rules = load_criteria(criteria) if criteria else None
-    results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed,
-                      item_labels=feedback_labels(lib), progress=progress)
+    results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed, progress=progress,
+                      **options, **analysis_context(lib))
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     text = to_json(results)
@@ -117,6 +124,25 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
         pdf_job.result()
         written["pdf"] = out_dir / "report.pdf"
     return {k: written[k] for k in FORMATS if k in written}
+
+
+def report_html(bundle, *, n_boot: int = 5000, seed: int = 2024) -> str:
+    """The HTML report of an in-memory bundle (the evaluation page of the live study)."""
+    import json
+
+    from nurture.analysis.efficacy import paired_frame
+    from nurture.analysis.results import analyse, to_json
+    from nurture.instruments import library
+
+    from .catalogue import analysis_context, build_catalogue
+    from .html import build_figures, render_html
+
+    lib = library()
+    results = json.loads(to_json(analyse(bundle, build_catalogue(lib), n_boot=n_boot, seed=seed,
+                                         **analysis_context(lib))))
+    scores = bundle.get("scores.csv")
+    pairs = paired_frame(scores) if scores is not None and len(scores) else None
+    return render_html(results, build_figures(results, pairs), {i.id: i.short_name for i in lib})
 
 
 def _xlsx(results: dict, out_dir: Path) -> Path:
