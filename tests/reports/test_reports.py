@@ -166,3 +166,26 @@ def test_paired_lines_show_every_measure(analysed):
     figure = html[html.index("Individual change"):html.index("Figure 4.")]
     for m in results["efficacy"]["measures"]:
         assert f"{m['label']}" in figure
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--targets", "0.3,big"], "nurture: error: --targets: '0.3,big' is not a comma-separated list of numbers\n"),
+    (["--group-size", "0"], "nurture: error: --group-size must be between 1 and 100 dyads\n"),
+])
+def test_bad_planning_options_give_one_line_and_status_2(tmp_path, option, message):
+    result = subprocess.run(NURTURE + ["analyze", str(tmp_path), "-o", str(tmp_path / "o")] + option,
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (2, message)
+
+
+def test_primary_measures_targets_and_group_size_reach_the_results(tmp_path):
+    from nurture.reports.run import analyze_path
+
+    folder = make_bundle(tmp_path / "b", n=20, seed=3)
+    written = analyze_path(folder, tmp_path / "o", formats=("json",), n_boot=0, primary=[("pss", "total")],
+                           targets=(0.25,), group_size=8)
+    results = json.loads(written["json"].read_text())
+    assert results["efficacy"]["primary_measures"] == ["pss:total"]
+    assert results["planning"]["assumptions"]["targets"] == [0.25]
+    assert results["planning"]["assumptions"]["group_size"] == 8
+    assert results["planning"]["assumptions"]["group_size_source"] == "given"

@@ -138,6 +138,25 @@ def test_a_refused_step_shows_the_reason_and_keeps_the_form(world, client_for):
     assert 'value="v9"' in page
 
 
+def test_a_withdrawal_needs_a_reason_category_and_keeps_what_was_typed(world, client_for):
+    client = client_for(world.coordinator)
+    url = f"/participants/{world.dyad1.pk}/status/"
+    page = client.post(url, {"status": "withdrawn", "effective_on": "2026-01-10",
+                             "reason": "Her partner's shifts changed"}).content.decode()
+    assert "Choose why the family withdrew or was lost." in page
+    assert "Her partner&#x27;s shifts changed" in page
+    world.dyad1.refresh_from_db()
+    assert world.dyad1.status == "enrolled"
+    page = client.post(url, {"status": "withdrawn", "effective_on": "2026-01-10", "reason_code": "other"}).content
+    assert "Describe the other reason." in page.decode()
+    client.post(url, {"status": "withdrawn", "effective_on": "2026-01-10", "reason_code": "schedule",
+                      "reason": "Her partner's shifts changed"})
+    world.dyad1.refresh_from_db()
+    assert (world.dyad1.status, world.dyad1.end_reason_code) == ("withdrawn", "schedule")
+    history = client.get(f"/participants/{world.dyad1.pk}/").content.decode()
+    assert "Schedule or time commitment: Her partner&#x27;s shifts changed" in history
+
+
 @pytest.mark.parametrize("path", ["/participants/", "/cohorts/", "/"])
 def test_list_pages_use_a_fixed_number_of_queries(world, client_for, path):
     client = client_for(world.coordinator)
