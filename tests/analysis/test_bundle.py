@@ -30,7 +30,7 @@ def error_of(path):
 def test_a_folder_a_zip_and_a_single_scores_csv_all_load(bundle_dir, tmp_path):
     folder = load_bundle(bundle_dir)
     assert set(folder.tables) == {"participants.csv", "sessions.csv", "attendance.csv", "scores.csv",
-                                  "feedback.csv", "fidelity.csv"}
+                                  "feedback.csv", "fidelity.csv", "alerts.csv"}
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for f in bundle_dir.iterdir():

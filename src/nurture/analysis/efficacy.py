@@ -282,9 +282,9 @@ def sensitivity(scores: pd.DataFrame, people: pd.DataFrame | None, measures: lis
     moderators = _moderators(people)
     cohort = people.set_index("participant_id")["cohort"] if people is not None else None
     valid = scores[scores["score"].notna()]
+    by_measure = dict(list(valid.groupby(["instrument", "scale"], sort=False)))
     for instrument, scale in measures:
-        long = valid[(valid["instrument"] == instrument) & (valid["scale"] == scale)][
-            ["participant_id", "timepoint", "score"]].copy()
+        long = by_measure[(instrument, scale)][["participant_id", "timepoint", "score"]].copy()
         long["time"] = (long["timepoint"] == "post").astype(float)
         info = catalogue.get((instrument, scale))
         entry = {"instrument": instrument, "scale": scale, "label": info.label if info else f"{instrument} {scale}",

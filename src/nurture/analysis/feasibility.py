@@ -171,12 +171,12 @@ def feasibility(bundle: Bundle, warnings: list[str] | None = None,
             "data_completeness": data_completeness(bundle, instrument_items), "_table": table}
 
 
-def participant_characteristics(bundle: Bundle) -> dict | None:
+def participant_characteristics(bundle: Bundle, table: pd.DataFrame | None = None) -> dict | None:
     """Table 1: characteristics of enrolled dyads."""
     people = bundle.get("participants.csv")
     if people is None:
         return None
-    enrolled = people[dyad_table(bundle)["enrolled"].to_numpy()]
+    enrolled = people[(dyad_table(bundle) if table is None else table)["enrolled"].to_numpy()]
     out: dict = {"n": int(len(enrolled))}
 
     def continuous(col):

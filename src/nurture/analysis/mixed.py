@@ -11,7 +11,8 @@ v ~ N(0, τ_c²) (nested model only) and e ~ N(0, σ²). With γ = τ²/σ² and
 V/σ² = I + γ Σ J_i + γ_c Σ J_c. The dyad part inverts in closed form,
 A⁻¹ = I − Σ w_i J_i with w_i = γ / (1 + n_i γ), and each cohort adds a rank-one term
 (Sherman–Morrison), so every quantity of the profiled REML criterion is a sum over
-groups; the criterion is minimised over (log γ, log γ_c).
+groups — collapsed once by dyad size and cohort, so an evaluation costs the same for
+any number of dyads; the criterion is minimised over (log γ, log γ_c).
 
 Inference follows ``nlme``: t statistics with the denominator degrees of freedom of
 Pinheiro & Bates (2000, §2.4.2) — a coefficient that varies within dyads is tested on
@@ -26,6 +27,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special
 
 
@@ -38,17 +40,20 @@ def _group_sums(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.nda
 
 def _varies_within(x: np.ndarray, groups: np.ndarray, n_groups: int) -> bool:
     """Whether ``x`` takes more than one value inside at least one group (nlme's relative tolerance)."""
-    first = np.full(n_groups, np.nan)
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    first[sorted_groups[starts]] = x[order][starts]
+    first = np.empty(n_groups)
+    first[groups[::-1]] = x[::-1]  # with repeated indices the last write wins: each group's first value
     ref = first[groups]
     scale = np.where(ref != 0, np.abs(ref), 1.0)
     return bool(np.any(np.abs(x - ref) / scale > math.sqrt(np.finfo(float).eps)))
 
 
-def denominator_df(X: np.ndarray, levels: list[np.ndarray]) -> list[int]:
+def _codes(labels) -> tuple[np.ndarray, int]:
+    """Integer codes 0…k−1 of any labels (hashing, not sorting: fast for 100,000 string ids)."""
+    codes, uniques = pd.factorize(np.asarray(labels), use_na_sentinel=False)
+    return codes.astype(np.intp), len(uniques)
+
+
+def denominator_df(X: np.ndarray, levels: list) -> list[int]:
     """nlme's denominator degrees of freedom per column of ``X`` (``levels`` outer to inner).
 
     Mirrors ``nlme:::getFixDF``: strata are the grouping levels (outer to inner) and the
@@ -58,9 +63,9 @@ def denominator_df(X: np.ndarray, levels: list[np.ndarray]) -> list[int]:
     the largest df.
     """
     n_obs, p = X.shape
-    counts = [int(np.unique(g).size) for g in levels]
+    coded = [_codes(g) for g in levels]
+    counts = [k for _, k in coded]
     dfs = [counts[0]] + [counts[k] - counts[k - 1] for k in range(1, len(counts))] + [n_obs - counts[-1]]
-    codes = [np.unique(g, return_inverse=True)[1] for g in levels]
     stratum = []
     intercepts = []
     for j in range(p):
@@ -70,8 +75,8 @@ def denominator_df(X: np.ndarray, levels: list[np.ndarray]) -> list[int]:
             stratum.append(None)
             continue
         where = 0
-        for k, g in enumerate(codes):
-            if _varies_within(column, g, counts[k]):
+        for k, (g, n_groups) in enumerate(coded):
+            if _varies_within(column, g, n_groups):
                 where = k + 1
         stratum.append(where)
     for s in stratum:
@@ -81,11 +86,6 @@ def denominator_df(X: np.ndarray, levels: list[np.ndarray]) -> list[int]:
         dfs[0] -= 1
     top = max(dfs)
     return [top if s is None else dfs[s] for s in stratum]
-
-
-def _codes(labels) -> tuple[np.ndarray, int]:
-    codes = np.unique(np.asarray(labels), return_inverse=True)[1]
-    return codes, int(codes.max()) + 1 if len(codes) else 0
 
 
 def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
@@ -132,20 +132,34 @@ def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
     sx = _group_sums(X, g, n_groups)
     sy = _group_sums(y, g, n_groups)
     xtx, xty, yty = X.T @ X, X.T @ y, y @ y
+    # Every weight depends on a dyad only through its number of rows, so the per-dyad sums are
+    # collapsed once by dyad size (and cohort): each evaluation then costs the same for 26 or
+    # 100,000 dyads.
+    sizes, size_of = np.unique(n_i, return_inverse=True)
+    n_sizes = len(sizes)
+    per_size = np.bincount(size_of, minlength=n_sizes).astype(float)
+    m_xx = np.stack([sx[size_of == k].T @ sx[size_of == k] for k in range(n_sizes)])
+    m_xy = np.stack([sx[size_of == k].T @ sy[size_of == k] for k in range(n_sizes)])
+    m_yy = np.bincount(size_of, weights=sy**2, minlength=n_sizes)
+    if nested:
+        cell = cohort_of_group * n_sizes + size_of  # cohort × dyad size
+        h_x = _group_sums(sx, cell, n_cohorts * n_sizes).reshape(n_cohorts, n_sizes, p)
+        h_y = np.bincount(cell, weights=sy, minlength=n_cohorts * n_sizes).reshape(n_cohorts, n_sizes)
+        k_rows = np.bincount(cell, weights=n_i, minlength=n_cohorts * n_sizes).reshape(n_cohorts, n_sizes)
 
     def fit(params):
         gamma = math.exp(params[0])
-        w = gamma / (1 + n_i * gamma)
-        a = xtx - (sx * w[:, None]).T @ sx
-        b = xty - (sx * w[:, None]).T @ sy
-        c_yy = yty - np.sum(w * sy**2)
-        logdet_v = float(np.sum(np.log1p(n_i * gamma)))
+        w = gamma / (1 + sizes * gamma)
+        a = xtx - np.tensordot(w, m_xx, axes=1)
+        b = xty - w @ m_xy
+        c_yy = yty - w @ m_yy
+        logdet_v = float(per_size @ np.log1p(sizes * gamma))
         gamma_c = math.exp(params[1]) if nested else 0.0
         if nested and gamma_c > 0:
-            u = 1 / (1 + n_i * gamma)  # A⁻¹ 1 on the rows of dyad i
-            s_c = np.bincount(cohort_of_group, weights=n_i * u, minlength=n_cohorts)
-            hx = _group_sums(sx * u[:, None], cohort_of_group, n_cohorts)
-            hy = np.bincount(cohort_of_group, weights=sy * u, minlength=n_cohorts)
+            u = 1 / (1 + sizes * gamma)  # A⁻¹ 1 on the rows of a dyad of each size
+            s_c = k_rows @ u
+            hx = np.einsum("csp,s->cp", h_x, u)
+            hy = h_y @ u
             v = gamma_c / (1 + gamma_c * s_c)
             a = a - (hx * v[:, None]).T @ hx
             b = b - (hx * v[:, None]).T @ hy
@@ -174,8 +188,7 @@ def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
     _, beta, sigma2, a, gamma, gamma_c = fit(params)
     cov = sigma2 * np.linalg.inv(a)
     se = np.sqrt(np.diag(cov))
-    levels = ([cohorts] if nested else []) + [groups]
-    dfs = denominator_df(X, [np.asarray(level) for level in levels])
+    dfs = denominator_df(X, ([c] if nested else []) + [g])
     coef = {}
     for k, name in enumerate(names):
         df = dfs[k]

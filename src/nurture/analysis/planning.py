@@ -77,32 +77,35 @@ def icc_anova(y, groups, covariate=None, level: float = 0.95) -> dict | None:
     y = np.asarray(y, dtype=float)
     labels = np.asarray(groups)
     keep = ~np.isnan(y)
+    x = None
     if covariate is not None:
         x = np.asarray(covariate, dtype=float)
         keep &= ~np.isnan(x)
         x = x[keep]
     y, labels = y[keep], labels[keep]
-    codes = np.unique(labels, return_inverse=True)[1]
-    k = int(codes.max()) + 1 if len(codes) else 0
+    codes, uniques = pd.factorize(labels)
+    k = len(uniques)
     n = len(y)
-    extra = 1 if covariate is not None else 0
+    extra = 1 if x is not None else 0
     if k < 2 or n - k - extra < 1:
         return None
     counts = np.bincount(codes, minlength=k).astype(float)
-    dummies = np.zeros((n, k))
-    dummies[np.arange(n), codes] = 1.0
 
-    def rss(design):
-        beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-        resid = y - design @ beta
-        return float(resid @ resid)
+    def centred_within(v):
+        return v - (np.bincount(codes, weights=v, minlength=k) / counts)[codes]
 
-    base = np.column_stack([np.ones(n)] + ([x] if extra else []))
-    full = np.column_stack([dummies] + ([x] if extra else []))
+    # Sums of squares from group sums (no dummy matrix): total and within groups, with the
+    # covariate's slope removed from each (ANCOVA: sequential SS of lm(y ~ covariate + group)).
+    yt, yw = y - y.mean(), centred_within(y)
+    if x is not None:
+        xt, xw = x - x.mean(), centred_within(x)
+        rss_base = yt @ yt - (xt @ yt) ** 2 / (xt @ xt) if xt @ xt > 0 else yt @ yt
+        rss_full = yw @ yw - (xw @ yw) ** 2 / (xw @ xw) if xw @ xw > 0 else yw @ yw
+    else:
+        rss_base, rss_full = yt @ yt, yw @ yw
     df_w = n - k - extra
-    rss_full = rss(full)
-    ms_w = rss_full / df_w
-    ms_b = (rss(base) - rss_full) / (k - 1)
+    ms_w = float(rss_full) / df_w
+    ms_b = float(rss_base - rss_full) / (k - 1)
     n0 = (n - float(np.sum(counts**2)) / n) / (k - 1)
     if ms_w <= 0:
         return None
@@ -187,11 +190,12 @@ def planning_summary(efficacy: dict | None, scores, people, table, rates: dict, 
         return None
     cohort = people.set_index("participant_id")["cohort"] if people is not None else None
     valid = scores[scores["score"].notna()]
+    by_measure = dict(list(valid.groupby(["instrument", "scale"], sort=False)))
     measures = []
     for m in efficacy["measures"]:
         if m["n"] < 3:
             continue
-        mine = valid[(valid["instrument"] == m["instrument"]) & (valid["scale"] == m["scale"])]
+        mine = by_measure[(m["instrument"], m["scale"])]
         pre = mine[mine["timepoint"] == "pre"].set_index("participant_id")["score"]
         post = mine[mine["timepoint"] == "post"].set_index("participant_id")["score"]
         sd = float(pre.std(ddof=1)) if len(pre) > 1 else None

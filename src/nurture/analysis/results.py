@@ -119,7 +119,7 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
                   "manifest": bundle.manifest.get("schema") if bundle.manifest else None,
                   "study": (bundle.meta("study") or {}).get("name")},
         "warnings": list(dict.fromkeys(warnings)),
-        "participants": participant_characteristics(bundle),
+        "participants": participant_characteristics(bundle, table),
         "baseline": baseline,
         "feasibility": feas,
         "acceptability": accept,
