@@ -122,3 +122,15 @@ def test_paper_entry_keeps_what_was_typed_on_a_concurrent_edit(world, client_for
 def test_an_outsider_cannot_open_the_assessment(world, client_for):
     assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
     assert client_for(world.outsider).get(f"/assessments/{assessment.pk}/").status_code == 404
+
+
+def test_the_alert_page_gives_the_time_in_the_sites_own_zone(world, client_for):
+    import datetime as dt
+
+    world.site_a.time_zone = "America/Los_Angeles"
+    world.site_a.save()
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=1),
+                         now=dt.datetime(2026, 1, 2, 15, 0, tzinfo=dt.UTC))
+    html = client_for(world.coordinator).get(f"/alerts/{Alert.objects.get().pk}/").content.decode()
+    assert "raised Fri 02 Jan 2026 07:00 PST" in html

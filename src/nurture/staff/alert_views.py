@@ -54,6 +54,12 @@ class CloseForm(forms.Form):
                            help_text="What was done and how she is.")
 
 
+def _local(site, moment) -> str:
+    """A moment in the site's own time zone, with the zone (the date filter would use the server's)."""
+    local = site.local(moment)
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def alert_detail(request, pk):
@@ -78,7 +84,7 @@ def alert_detail(request, pk):
     return render(request, "staff/alert_detail.html", {
         "alert": alert, "ack_form": ack_form, "close_form": close_form,
         "instrument_name": inst.short_name if inst else alert.instrument.upper(),
-        "raised_local": alert.site.local(alert.created_at),
+        "raised_local": _local(alert.site, alert.created_at),
         "notifications": alert.notifications.order_by("created_at", "pk"),
         "events": alert.events.select_related("by"),
         "can_close": safety.can_close(request.user, alert) and alert.status != AlertStatus.CLOSED,
