@@ -50,9 +50,9 @@ def test_time_to_acknowledgement_against_the_target(results):
     assert (urgent["median"], urgent["q1"], urgent["q3"], urgent["max"]) == (35, 27.5, 62.5, 90)
     assert (urgent["within_target"]["successes"], urgent["within_target"]["n"]) == (2, 3)
     follow_up = results["harms"]["acknowledgement"]["follow_up"]
-    assert follow_up["open"] == 1 and follow_up["within_target"]["successes"] == 0  # still open: not within
+    assert follow_up["open"] == 1 and follow_up["within_target"] is None  # the target is for urgent alerts
     assert results["harms"]["closing"]["urgent"]["not_closed"] == 1
-    assert results["harms"]["target_minutes"] == 60
+    assert results["harms"]["target_minutes"] == [60]
 
 
 def test_outcomes_and_the_safety_criterion(results):
@@ -79,3 +79,20 @@ def test_an_alert_for_an_unknown_dyad_or_with_a_bad_severity_is_refused():
     with pytest.raises(BundleError, match="alerts.csv, row 2, column severity: 'high' is not one of urgent, "
                                           "follow_up"):
         make({"participants.csv": PEOPLE, "alerts.csv": ALERTS.replace("self_harm,urgent,pre,-3", "self_harm,high,pre,-3")})
+
+
+def test_alerts_closed_as_entry_errors_are_not_counted_and_targets_are_per_site():
+    alerts = """\
+        participant_id,instrument,rule,severity,timepoint,status,minutes_to_acknowledgement,outcome,raised_again,target_minutes
+        A,epds,self_harm,urgent,pre,closed,20,entry_error,false,30
+        B,epds,self_harm,urgent,pre,closed,45,safety_plan,false,30
+        C,epds,self_harm,urgent,pre,closed,45,referred,false,60
+        C,epds,self_harm,urgent,post,closed,10,referred,true,60
+        """
+    bundle = make({"participants.csv": PEOPLE, "scores.csv": SCORES, "alerts.csv": alerts})
+    h = analyse(bundle, build_catalogue(library()), n_boot=0)["harms"]
+    assert (h["n_alerts"], h["entry_errors"], h["raised_again"]) == (3, 1, 1)
+    assert h["dyads_with_urgent"]["successes"] == 2
+    # B waited 45 minutes against a 30-minute target; C's site allows 60.
+    assert h["acknowledgement"]["urgent"]["within_target"]["successes"] == 2
+    assert h["target_minutes"] == [30.0, 60.0]

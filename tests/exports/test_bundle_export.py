@@ -243,3 +243,30 @@ def test_primary_measures_must_name_instruments_and_scales_of_the_library():
         validate_measures("nosuch:total")
     with pytest.raises(ValidationError, match="EPDS has no scale 'depression'"):
         validate_measures("epds:depression")
+
+
+def test_alerts_are_exported_as_categories_and_minutes_without_any_text(study_data):
+    from nurture.safety.domain import acknowledge_alert, close_alert
+    from nurture.safety.enums import AlertOutcome
+    from nurture.safety.models import Alert
+
+    dyad = study_data.dyad2
+    post = capture.schedule_assessment(study_data.coordinator, dyad, Timepoint.POST)
+    capture.save_answers(post, "epds", f.epds_answers(self_harm_keyed=2), now=NOW)
+    capture.submit_assessment(post, now=NOW)
+    alert = Alert.objects.get(dyad=dyad, rule="self_harm")
+    acknowledge_alert(study_data.coordinator, alert, "Called Bettina Hidden at 555-0199", now=NOW + dt.timedelta(
+        minutes=25))
+    close_alert(study_data.coordinator, alert, AlertOutcome.SAFETY_PLAN, "Bettina's plan is with Zebedee",
+                now=NOW + dt.timedelta(hours=3))
+    data = collect(study_data.coordinator, study_data.study, deidentified=True)
+    alerts = data.tables["alerts.csv"]
+    row = alerts[alerts["rule"] == "self_harm"].iloc[0].to_dict()
+    assert row["participant_id"].startswith("P-") and row["timepoint"] == "post"
+    assert (row["severity"], row["status"], row["outcome"]) == ("urgent", "closed", "safety_plan")
+    assert (row["minutes_to_acknowledgement"], row["minutes_to_close"]) == ("25", "180")
+    assert row["raised_on"] == str((NOW.date() - dyad.enrolled_on).days)  # a day offset, not a date
+    text = alerts.to_csv()
+    assert not any(leak in text for leak in ("Bettina", "Zebedee", "555-0199", "item 10", dyad.code))
+    assert data.manifest["alert_outcome_labels"]["safety_plan"] == AlertOutcome.SAFETY_PLAN.label
+    assert data.manifest["escalation_minutes"] == 60

@@ -99,7 +99,8 @@ SCHEMA: dict[str, FileSchema] = {s.name: s for s in (
         Column("timepoint", "enum", choices=("screening",) + TIMEPOINTS), Column("raised_on", "date"),
         Column("status", "enum", choices=ALERT_STATUSES), Column("minutes_to_acknowledgement", "float", minimum=0),
         Column("minutes_to_close", "float", minimum=0), Column("outcome", "enum", choices=ALERT_OUTCOMES),
-    ), key=("participant_id", "timepoint", "instrument", "rule")),
+        Column("raised_again", "bool"), Column("target_minutes", "float", minimum=1),
+    )),
 )}
 
 

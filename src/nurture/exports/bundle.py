@@ -35,10 +35,13 @@ from nurture.participants.enums import EndReason, EnrollmentStatus
 from nurture.participants.models import Dyad, Screening
 from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
+from nurture.safety.enums import AlertOutcome
 
 BUNDLE_SCHEMA = "nurture.bundle/2"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
-         "fidelity.csv"]
+         "fidelity.csv", "alerts.csv"]
+ALERT_COLUMNS = ["participant_id", "instrument", "rule", "severity", "timepoint", "raised_on", "status",
+                 "minutes_to_acknowledgement", "minutes_to_close", "outcome", "raised_again", "target_minutes"]
 
 
 @dataclass
@@ -242,9 +245,11 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
                        "administered_on"],
         "feedback.csv": ["participant_id", "question", "text", "themes"],
         "fidelity.csv": ["session_id", "items_planned", "items_delivered"],
+        "alerts.csv": ALERT_COLUMNS,
     }
     rows = {"participants.csv": people, "sessions.csv": session_rows, "attendance.csv": attendance,
-            "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity}
+            "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity,
+            "alerts.csv": _alerts(dyads, pid, dyad_date)}
     tables = {name: pd.DataFrame(rows[name], columns=columns[name]) for name in FILES}
     used_instruments = sorted({r["instrument"] for r in items} | {r["instrument"] for r in scores})
     manifest = {
@@ -258,9 +263,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
         "attendance_statuses": [s.value for s in AttendanceStatus],
         "data_date": today.isoformat(),
         "primary_measures": study.primary_measure_list(),
-        "escalation_minutes": _escalation_minutes(study),
+        "escalation_minutes": _escalation_minutes(dyads),
         "reason_labels": dict(EndReason.choices),
         "criteria_labels": dict(CRITERIA),
+        "alert_outcome_labels": dict(AlertOutcome.choices),
         "warnings": warnings,
     }
     return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)
@@ -281,11 +287,37 @@ def _first_week(d, dates_weeks: list) -> int | str:
     return min(later) if later else ""
 
 
-def _escalation_minutes(study) -> int | None:
-    from nurture.capture.models import StudySettings
+def _escalation_minutes(dyads) -> int | None:
+    """The sites' acknowledgement target for urgent alerts, when they share one (else per alert in alerts.csv)."""
+    from nurture.safety.domain import site_safety
 
-    cfg = StudySettings.objects.filter(study=study).first()
-    return cfg.escalation_minutes if cfg else None
+    targets = {site_safety(site_id).escalation_minutes for site_id in {d.site_id for d in dyads}}
+    return targets.pop() if len(targets) == 1 else None
+
+
+def _minutes(start, end) -> str:
+    return f"{(end - start).total_seconds() / 60:.0f}" if start and end else ""
+
+
+def _alerts(dyads, pid: dict[int, str], dyad_date) -> list[dict]:
+    """One row per safety alert: categories and times only — never its message, answers or notes."""
+    from nurture.safety.domain import site_safety
+    from nurture.safety.models import Alert
+
+    by_pk = {d.pk: d for d in dyads}
+    targets = {site_id: site_safety(site_id).escalation_minutes for site_id in {d.site_id for d in dyads}}
+    rows = []
+    for a in (Alert.objects.filter(dyad__in=list(by_pk)).select_related("assessment")
+              .order_by("dyad__code", "created_at", "pk")):
+        d = by_pk[a.dyad_id]
+        rows.append({"participant_id": pid[d.pk], "instrument": a.instrument, "rule": a.rule,
+                     "severity": a.severity, "timepoint": a.assessment.timepoint,
+                     "raised_on": dyad_date(d, timezone.localdate(a.created_at)), "status": a.status,
+                     "minutes_to_acknowledgement": _minutes(a.created_at, a.acknowledged_at),
+                     "minutes_to_close": _minutes(a.created_at, a.closed_at), "outcome": a.outcome,
+                     "raised_again": str(a.previous_id is not None).lower(),
+                     "target_minutes": targets.get(d.site_id, "")})
+    return rows
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

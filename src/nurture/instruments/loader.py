@@ -26,6 +26,7 @@ from .model import (
     SafetyRule,
     Scale,
     Severity,
+    Topic,
 )
 
 REQUIRED_LANGUAGES = ("en", "es")
@@ -344,9 +345,13 @@ def _safety(c: _Checker, data: list, items: dict[str, Item], scales: dict[str, S
         op = c.get(entry, "op", path, str)
         if op not in OPS:
             c.fail(f"{path}.op", f"must be one of {', '.join(OPS)}")
+        try:
+            topic = Topic(c.get(entry, "topic", path, str, Topic.DISTRESS.value))
+        except ValueError:
+            c.fail(f"{path}.topic", f"must be one of {', '.join(t.value for t in Topic)}")
         rules.append(SafetyRule(id=rule_id, severity=severity, item=None if item is None else str(item),
                                 scale=scale, op=op, threshold=float(c.get(entry, "value", path, (int, float))),
-                                message=c.text(c.get(entry, "message", path), f"{path}.message")))
+                                message=c.text(c.get(entry, "message", path), f"{path}.message"), topic=topic))
     return rules
 
 

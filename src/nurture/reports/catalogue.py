@@ -31,7 +31,11 @@ def feedback_labels(library: Library) -> dict[str, str]:
 
 def rule_labels(library: Library) -> dict[str, str]:
     """``"instrument:rule"`` → the rule's English message (what raised the alert)."""
-    return {f"{inst.id}:{rule.id}": rule.message["en"].rstrip(".") for inst in library for rule in inst.safety}
+    labels = {f"{inst.id}:{rule.id}": rule.message["en"].rstrip(".") for inst in library for rule in inst.safety}
+    # A safety item left unanswered raises its own alert (nurture.safety.domain.UNANSWERED).
+    labels |= {f"{inst.id}:safety_item_unanswered": f"{inst.short_name}: a safety question was left unanswered"
+               for inst in library if inst.safety}
+    return labels
 
 
 def instrument_items(library: Library) -> dict[str, int]:

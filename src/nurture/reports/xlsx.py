@@ -198,9 +198,10 @@ def _harms(h: dict | None) -> tuple[list, list]:
     for o in h["outcomes"]:
         rows.append(["outcome at closing", o["label"], None, o["n"], None, None, None, None, None, None])
     for severity, a in h["acknowledgement"].items():
-        r, closing = a["within_target"], h["closing"].get(severity) or {}
-        response.append([severity, r["n"], a["n"], a["open"], a["median"], a["q1"], a["q3"], a["max"], r["successes"],
-                         r["estimate"], *_ci(r["ci95"]), h["target_minutes"], closing.get("median")])
+        r, closing = a["within_target"] or {}, h["closing"].get(severity) or {}
+        response.append([severity, a["n"] + a["open"], a["n"], a["open"], a["median"], a["q1"], a["q3"], a["max"],
+                         r.get("successes"), r.get("estimate"), *_ci(r.get("ci95")),
+                         ", ".join(f"{t:g}" for t in h["target_minutes"]) if r else None, closing.get("median")])
     return rows, response
 
 

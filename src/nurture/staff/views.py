@@ -381,6 +381,9 @@ def change_status(request, pk):
         result = participants.change_status(request.user, dyad, EnrollmentStatus(d["status"]),
                                             effective_on=d["effective_on"], reason=d["reason"],
                                             reason_code=d["reason_code"] or None)
-        messages.success(request, f"{dyad.code} is now {EnrollmentStatus(d['status']).label.lower()}.")
+        revoked = getattr(result, "revoked_links", 0)
+        messages.success(request, f"{dyad.code} is now {EnrollmentStatus(d['status']).label.lower()}."
+                         + (f" {revoked} survey link(s) revoked; issue a new link if she is still to answer."
+                            if revoked else ""))
         return result
     return _dyad_form_view(request, pk, forms.StatusChangeForm, "Change status", "Save", action)

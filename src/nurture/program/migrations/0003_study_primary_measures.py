@@ -6,7 +6,7 @@ import nurture.program.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('program', '0001_initial'),
+        ('program', '0002_site_time_zone'),
     ]
 
     operations = [
