@@ -147,7 +147,7 @@ def test_aliased_moderators_are_modelled_once_with_a_note(results):
                                                       "in_person": "in person, 12 weeks"}
     confounds = results["efficacy"]["confounds"]
     assert confounds["aliased"] == [{"moderators": ["delivery", "curriculum_weeks"],
-                                     "levels": "hybrid = 8 weeks; in_person = 12 weeks"}]
+                                     "levels": "partly online = 8 weeks; in person = 12 weeks"}]
     assert any("coincide" in n for n in confounds["notes"])
     assert any(item["code"] == "confounding" for item in results["limitations"])
 

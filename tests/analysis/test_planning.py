@@ -101,4 +101,7 @@ def test_results_carry_a_planning_section_per_measure(tmp_path):
     assert epds["baseline_sd_ucl80"] > epds["baseline_sd"] > 0
     assert epds["baseline_n"] == 34 and epds["n_pairs"] < 34
     assert 0 <= epds["icc_cohort"]["ci95"][0] <= epds["icc_cohort"]["estimate"] <= epds["icc_cohort"]["ci95"][1]
-    assert plan["icc_sensitivity"]["rows"][0]["icc"] == 0.0
+    rows = plan["icc_sensitivity"]["rows"]
+    assert (rows[0]["icc"], rows[0]["basis"]) == (0.0, "no clustering")
+    assert "pilot estimate" in {r["basis"] for r in rows}
+    assert [r["total_enrolled"] for r in rows] == sorted(r["total_enrolled"] for r in rows)

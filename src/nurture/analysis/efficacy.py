@@ -245,7 +245,7 @@ def confounds(people: pd.DataFrame | None, ids: set[str]) -> dict:
         first = moderators[group[0]]
         if len(group) > 1:
             pair = pd.DataFrame({k: moderators[k] for k in group}).loc[lambda f: f.index.isin(ids)].dropna()
-            mapping = "; ".join(" = ".join(str(v) for v in row) for row in
+            mapping = "; ".join(" = ".join(LEVELS.get(str(v), str(v)) for v in row) for row in
                                 pair.drop_duplicates().sort_values(group[0]).itertuples(index=False))
             labels = " and ".join(MODERATORS.get(k, k).lower() for k in group)
             aliased.append({"moderators": group, "levels": mapping})

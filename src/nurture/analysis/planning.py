@@ -225,16 +225,18 @@ def planning_summary(efficacy: dict | None, scores, people, table, rates: dict, 
     focus = next((e for e in measures if e["primary"]), measures[0])
     sensitivity = []
     middle = targets[len(targets) // 2]
-    icc_values = sorted({0.0, 0.05, 0.10} | ({round(focus["icc_cohort"]["estimate"], 3),
-                                               round(focus["icc_cohort"]["ci95"][1], 3)} if focus["icc_cohort"]
-                                              else set()))
+    basis = {0.0: "no clustering", 0.05: "assumed", 0.10: "assumed"}
+    if focus["icc_cohort"]:
+        basis[round(focus["icc_cohort"]["ci95"][1], 3)] = "pilot, upper 95% limit"
+        basis[round(focus["icc_cohort"]["estimate"], 3)] = "pilot estimate"
+    icc_values = sorted(basis)
     r_focus = focus["pre_post_r"]["r"] if focus["pre_post_r"] and abs(focus["pre_post_r"]["r"]) < 1 else None
     for value in icc_values:
         if value >= 1:
             continue
         plan = partially_clustered_sample_size(middle, powers[0], r=r_focus, icc=value, group_size=size,
                                                retention=ret_estimate)
-        sensitivity.append({"icc": value, "design_effect": plan["design_effect"],
+        sensitivity.append({"icc": value, "basis": basis[value], "design_effect": plan["design_effect"],
                             "total_enrolled": plan["total_enrolled"],
                             "intervention_groups": plan["intervention_groups"]})
     return {

@@ -20,6 +20,7 @@ from nurture.safety.domain import acknowledge_alert, close_alert
 # Level of the keyed answers as a share of each item's range (pre), and the change at post.
 LEVEL = {"epds": (0.38, -0.07), "gad7": (0.42, -0.16), "pss": (0.42, -0.10), "kpcs": (0.78, 0.04),
          "rses": (0.55, 0.03), "pbq": (0.16, -0.02), "ibqr_vsf": (0.5, 0.0), "feedback": (0.85, 0.0)}
+GROUP_EFFECT = (0.2, -0.2, 0.12, -0.12, 0.0)  # in SDs of a mother's level, per cohort
 OPEN_ANSWERS = {
     "en": {"open_helpful": ["Meeting other mothers who felt the same", "Learning to read my baby's signals",
                             "The songs and the massage in the dyad group", "Having time for myself while my baby played"],
@@ -82,6 +83,9 @@ def build(rng, coordinator, cohorts, dyads_by_cohort, today: dt.date) -> dict:
         if dyads_by_cohort[cohort.pk]:
             urgent_pre.add(dyads_by_cohort[cohort.pk][0].pk)
     n_post = 0
+    # Mothers treated in the same group end up a little alike at post (a cohort ICC for the
+    # planning section); fixed shifts, so the random stream of the demo stays as it was.
+    group_effect = {cohort.pk: GROUP_EFFECT[i % len(GROUP_EFFECT)] for i, cohort in enumerate(cohorts)}
     for cohort in cohorts:
         sessions = list(cohort.sessions.order_by("date").values_list("date", flat=True))
         for dyad in dyads_by_cohort[cohort.pk]:
@@ -99,7 +103,7 @@ def build(rng, coordinator, cohorts, dyads_by_cohort, today: dt.date) -> dict:
                 post = capture.schedule_assessment(coordinator, dyad, Timepoint.POST)
                 when = dt.datetime.combine(post_day, dt.time(20, rng.randint(0, 59)), tzinfo=tz)
                 capture.issue_link(coordinator, post, when - dt.timedelta(days=3))
-                _answer(rng, post, when, z + rng.gauss(0, 0.3), post=True)
+                _answer(rng, post, when, z + rng.gauss(0, 0.3) + group_effect[cohort.pk], post=True)
                 n_post += 1
     from nurture.safety.enums import AlertOutcome
     from nurture.safety.models import Alert
