@@ -102,6 +102,6 @@ def test_results_carry_a_planning_section_per_measure(tmp_path):
     assert epds["baseline_n"] == 34 and epds["n_pairs"] < 34
     assert 0 <= epds["icc_cohort"]["ci95"][0] <= epds["icc_cohort"]["estimate"] <= epds["icc_cohort"]["ci95"][1]
     rows = plan["icc_sensitivity"]["rows"]
-    assert (rows[0]["icc"], rows[0]["basis"]) == (0.0, "no clustering")
-    assert "pilot estimate" in {r["basis"] for r in rows}
+    assert rows[0]["icc"] == 0.0 and rows[0]["basis"].startswith("no clustering")
+    assert any("pilot estimate" in r["basis"] for r in rows)
     assert [r["total_enrolled"] for r in rows] == sorted(r["total_enrolled"] for r in rows)

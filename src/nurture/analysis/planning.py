@@ -227,8 +227,10 @@ def planning_summary(efficacy: dict | None, scores, people, table, rates: dict, 
     middle = targets[len(targets) // 2]
     basis = {0.0: "no clustering", 0.05: "assumed", 0.10: "assumed"}
     if focus["icc_cohort"]:
-        basis[round(focus["icc_cohort"]["ci95"][1], 3)] = "pilot, upper 95% limit"
-        basis[round(focus["icc_cohort"]["estimate"], 3)] = "pilot estimate"
+        for value, label in ((focus["icc_cohort"]["ci95"][1], "pilot, upper 95% limit"),
+                             (focus["icc_cohort"]["estimate"], "pilot estimate")):
+            key = round(value, 3)
+            basis[key] = f"{basis[key]} (= {label})" if key in basis else label
     icc_values = sorted(basis)
     r_focus = focus["pre_post_r"]["r"] if focus["pre_post_r"] and abs(focus["pre_post_r"]["r"]) < 1 else None
     for value in icc_values:
