@@ -165,7 +165,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
             reason = "reason withheld (free text)" if withheld and d.end_reason else d.end_reason
         elif d.status == EnrollmentStatus.INELIGIBLE and screening:
             # The unmet criteria are our own wording; the screener's note is free text.
-            reason = "; ".join(CRITERIA[k] for k, met in screening.criteria.items() if not met and k in CRITERIA) \
+            reason = "; ".join(label for k, label in CRITERIA.items() if screening.criteria.get(k) is False) \
                 if withheld else screening.reason
         else:
             reason = ""
@@ -275,7 +275,11 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
 def _reason_code(d, screening, ended: bool) -> str:
     """The category of why a dyad left: unmet eligibility criteria (;-separated keys) or an ``EndReason``."""
     if d.status == EnrollmentStatus.INELIGIBLE and screening:
-        return ";".join(k for k, met in screening.criteria.items() if not met)
+        from nurture.participants.eligibility import CRITERIA
+
+        # In the order the criteria are asked (PostgreSQL's jsonb keeps its own key order).
+        unmet = [k for k, met in screening.criteria.items() if not met]
+        return ";".join(sorted(unmet, key=lambda k: (list(CRITERIA).index(k) if k in CRITERIA else len(CRITERIA), k)))
     return d.end_reason_code if ended else ""
 
 
