@@ -498,3 +498,74 @@ def percent_agreement(ratings, tolerance: float = 0) -> dict:
         except (TypeError, ValueError):
             agree += len({str(v) for v in row}) == 1
     return {"estimate": agree / len(rows), "n_units": len(rows), "n_agree": agree, "tolerance": tolerance}
+
+
+# ---------------------------------------------------------------- by kind of data
+
+KINDS = ("continuous", "ordinal", "nominal")
+
+
+def _attempt(results: dict, warnings: list, key: str, label: str, compute) -> None:
+    try:
+        results[key] = compute()
+    except ValueError as exc:
+        results[key] = {"estimate": None, "reason": str(exc)}
+        warnings.append(f"{label}: {exc}")
+
+
+def agreement_summary(ratings, kind: str) -> dict:
+    """Every agreement statistic that applies to ratings of one kind.
+
+    Parameters
+    ----------
+    ratings : array-like, units × raters
+        As for the single procedures; ``None`` where a rater did not rate a unit.
+    kind : {"continuous", "ordinal", "nominal"}
+        continuous: the six ICCs and interval alpha; ordinal: Cohen's kappa, linear and
+        quadratic weighted kappa (two raters), ordinal alpha and exact agreement;
+        nominal: Cohen's kappa (two raters), Fleiss' kappa, nominal alpha and exact
+        agreement.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``n_units``, ``n_raters``, ``warnings`` and one key per statistic
+        (``ICC1`` … ``ICC3k``, ``cohen_kappa``, ``weighted_kappa_linear``,
+        ``weighted_kappa_quadratic``, ``fleiss_kappa``, ``krippendorff_alpha``,
+        ``percent_agreement``). A statistic that cannot be computed for these data
+        is ``{"estimate": None, "reason": ...}`` and named in ``warnings``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    rows = _as_rows(ratings)
+    if kind != "nominal":
+        _numeric(rows, f"{kind} agreement")
+    n_raters = len(rows[0])
+    out: dict = {"kind": kind, "n_units": len(rows), "n_raters": n_raters}
+    warnings: list[str] = []
+    if kind == "continuous":
+        try:
+            forms = icc(rows)
+            if forms["n_dropped"]:
+                warnings.append(f"ICC: {forms['n_dropped']} unit(s) without a rating from every rater left out")
+            out |= {k: forms[k] for k in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")}
+        except ValueError as exc:
+            warnings.append(f"ICC: {exc}")
+            out |= {k: {"estimate": None, "reason": str(exc)}
+                    for k in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")}
+        _attempt(out, warnings, "krippendorff_alpha", "Krippendorff's alpha",
+                 lambda: krippendorff_alpha(rows, "interval"))
+    else:
+        if n_raters == 2:
+            _attempt(out, warnings, "cohen_kappa", "Cohen's kappa", lambda: cohen_kappa(rows))
+            if kind == "ordinal":
+                _attempt(out, warnings, "weighted_kappa_linear", "weighted kappa",
+                         lambda: cohen_kappa(rows, "linear"))
+                _attempt(out, warnings, "weighted_kappa_quadratic", "weighted kappa",
+                         lambda: cohen_kappa(rows, "quadratic"))
+        if kind == "nominal":
+            _attempt(out, warnings, "fleiss_kappa", "Fleiss' kappa", lambda: fleiss_kappa(rows))
+        _attempt(out, warnings, "krippendorff_alpha", "Krippendorff's alpha", lambda: krippendorff_alpha(rows, kind))
+        _attempt(out, warnings, "percent_agreement", "percent agreement", lambda: percent_agreement(rows))
+    out["warnings"] = warnings
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, assessments, demo, export, init, instruments, redcap, score, serve
+from . import agreement, analyze, assessments, demo, export, init, instruments, redcap, score, serve
 
 app = typer.Typer(
     name="nurture",
@@ -18,6 +18,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("score")(score.score)
 app.command("analyze")(analyze.analyze)
+app.command("agreement")(agreement.agreement)
 app.command("export")(export.export)
 app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
