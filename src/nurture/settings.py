@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "nurture.participants",
     "nurture.capture",
     "nurture.safety",
+    "nurture.coding",
     "nurture.staff",
     "nurture.survey",
 ]
@@ -126,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nurture.coding.middleware.CoderConfinementMiddleware",
 ]
 
 ROOT_URLCONF = "nurture.urls"

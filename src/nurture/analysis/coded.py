@@ -1,0 +1,213 @@
+"""Coded data: reliability of double-coded observation ratings and theme codes, coder drift,
+and theme frequencies with exemplar quotes. Pure Python; the statistics come from
+:mod:`nurture.analysis.agreement`.
+
+The coding pages of the live study and ``nurture analyze`` (from a bundle's
+``observations.csv`` and ``coded_segments.csv``) both call these functions, so the
+numbers on screen and in the report are the same.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .agreement import cohen_kappa, icc, krippendorff_alpha, percent_agreement
+
+
+def _icc_choice(pairs: list[dict]) -> str:
+    # Shrout & Fleiss: when every double-coded unit has the same two coders they are a
+    # random sample of coders crossing all units (case 2, absolute agreement); when the
+    # pair varies from unit to unit, each unit has its own coders (case 1).
+    coder_sets = {frozenset((p["coder_1"], p["coder_2"])) for p in pairs}
+    return "ICC2" if len(coder_sets) == 1 else "ICC1"
+
+
+def _pair_stats(pairs: list[dict]) -> dict:
+    matrix = [[p["score_1"], p["score_2"]] for p in pairs]
+    out: dict = {"n": len(pairs)}
+    diffs = [abs(float(a) - float(b)) for a, b in matrix]
+    out["mean_abs_diff"] = sum(diffs) / len(diffs) if diffs else None
+    form = _icc_choice(pairs) if pairs else "ICC1"
+    out["icc_form"] = form
+    try:
+        out["icc"] = icc(matrix)[form] if len(pairs) >= 2 else None
+    except ValueError as exc:
+        out["icc"] = None
+        out["icc_reason"] = str(exc)
+    if out["icc"] is None and "icc_reason" not in out:
+        out["icc_reason"] = "fewer than two double-coded units"
+    try:
+        out["alpha"] = krippendorff_alpha(matrix, "interval")["estimate"] if pairs else None
+    except ValueError:
+        out["alpha"] = None
+    return out
+
+
+def scale_reliability(pairs: list[dict], scale_names: dict[str, str] | None = None) -> list[dict]:
+    """Inter-coder reliability of each scale from double-coded units.
+
+    Parameters
+    ----------
+    pairs : list of dict
+        One per double-coded unit × scale: ``scale``, ``unit``, ``coder_1``, ``score_1``,
+        ``coder_2``, ``score_2`` (each coder's own score, before any consensus).
+    scale_names : dict, optional
+        Display names by scale id.
+
+    Returns
+    -------
+    list of dict
+        Per scale, in order of first appearance: ``scale``, ``name``, ``n``, ``icc_form``,
+        ``icc`` (``{"estimate", "ci95", "F", "df1", "df2", "p"}`` or None with
+        ``icc_reason``), ``alpha`` (Krippendorff, interval), ``mean_abs_diff``.
+
+    Notes
+    -----
+    The ICC is single-measure: the reliability of one coder's score, which is what a
+    singly coded unit rests on. ICC2 (two-way random, absolute agreement) when the
+    same two coders coded every double-coded unit, ICC1 (one-way random) otherwise.
+    """
+    by_scale: dict[str, list[dict]] = defaultdict(list)
+    for p in pairs:
+        if p.get("score_1") is None or p.get("score_2") is None:
+            continue
+        by_scale[p["scale"]].append(p)
+    names = scale_names or {}
+    return [{"scale": scale, "name": names.get(scale, scale), **_pair_stats(rows)} for scale, rows in by_scale.items()]
+
+
+def coder_drift(pairs: list[dict], blocks: int = 3, min_per_block: int = 3,
+                scale_names: dict[str, str] | None = None) -> list[dict]:
+    """Agreement over time: double-coded units in the order they were coded, cut into blocks.
+
+    Parameters
+    ----------
+    pairs : list of dict
+        As for :func:`scale_reliability`, plus ``coded_on`` (anything that sorts: a date,
+        an ISO string or a day number — the later of the two codings).
+    blocks : int
+        How many consecutive blocks to cut each scale's units into.
+    min_per_block : int
+        Fewer units than ``blocks × min_per_block`` give fewer blocks.
+
+    Returns
+    -------
+    list of dict
+        Per scale: ``scale``, ``name`` and ``blocks``, a list of ``{"block", "first",
+        "last", "n", "icc", "mean_abs_diff"}`` in coding order. Agreement that falls
+        from block to block is drift; the report shows it next to the overall value.
+    """
+    names = scale_names or {}
+    by_scale: dict[str, list[dict]] = defaultdict(list)
+    for p in pairs:
+        if p.get("score_1") is not None and p.get("score_2") is not None and p.get("coded_on") is not None:
+            by_scale[p["scale"]].append(p)
+    out = []
+    for scale, rows in by_scale.items():
+        rows = sorted(rows, key=lambda p: (str(p["coded_on"]), str(p["unit"])))
+        k = max(1, min(blocks, len(rows) // min_per_block))
+        size, extra = divmod(len(rows), k)
+        cuts, start = [], 0
+        for b in range(k):
+            end = start + size + (1 if b < extra else 0)
+            cuts.append(rows[start:end])
+            start = end
+        out.append({"scale": scale, "name": names.get(scale, scale), "blocks": [
+            {"block": i + 1, "first": chunk[0]["coded_on"], "last": chunk[-1]["coded_on"],
+             **{k2: v for k2, v in _pair_stats(chunk).items() if k2 in ("n", "icc", "mean_abs_diff", "icc_form")}}
+            for i, chunk in enumerate(cuts) if chunk]})
+    return out
+
+
+def code_agreement(segments: list[dict], codes: list[str], labels: dict[str, str] | None = None) -> dict:
+    """Agreement of two coders on which codes apply to each double-coded segment.
+
+    Parameters
+    ----------
+    segments : list of dict
+        One per double-coded segment: ``codes_1`` and ``codes_2``, the sets of codes each
+        coder applied (before consensus).
+    codes : list of str
+        Every code of the codebook, in codebook order.
+
+    Returns
+    -------
+    dict
+        ``n`` (segments), ``identical`` (share with exactly the same codes), and
+        ``codes``: per code ``{"code", "label", "n_1", "n_2", "both", "kappa",
+        "agreement"}``, where kappa is Cohen's kappa of present/absent over the
+        double-coded segments (None when neither coder, or both coders on every
+        segment, used the code), and ``mean_kappa`` over codes with a kappa.
+    """
+    labels = labels or {}
+    n = len(segments)
+    out: dict = {"n": n, "identical": (sum(set(s["codes_1"]) == set(s["codes_2"]) for s in segments) / n) if n
+                 else None, "codes": []}
+    kappas = []
+    for code in codes:
+        ratings = [[int(code in s["codes_1"]), int(code in s["codes_2"])] for s in segments]
+        n1 = sum(r[0] for r in ratings)
+        n2 = sum(r[1] for r in ratings)
+        if not n1 and not n2:
+            continue
+        kappa = cohen_kappa(ratings)["estimate"] if n >= 2 else None
+        if kappa is not None:
+            kappas.append(kappa)
+        out["codes"].append({"code": code, "label": labels.get(code, code), "n_1": n1, "n_2": n2,
+                             "both": sum(r[0] and r[1] for r in ratings), "kappa": kappa,
+                             "agreement": percent_agreement(ratings)["estimate"] if ratings else None})
+    out["mean_kappa"] = sum(kappas) / len(kappas) if kappas else None
+    return out
+
+
+def theme_frequencies(segments: list[dict], themes: list[dict], n_quotes: int = 2) -> list[dict]:
+    """How often each theme and code was applied, with exemplar quotes.
+
+    Parameters
+    ----------
+    segments : list of dict
+        One per finally coded segment: ``unit``, ``participant_id`` (empty for a
+        transcript), ``codes`` (final codes), optional ``text`` (already redacted) and
+        ``agreed`` (True when two coders applied the code independently).
+    themes : list of dict
+        The codebook: ``{"id", "label", "codes": [{"id", "label"}, ...]}`` in order.
+    n_quotes : int
+        Exemplar quotes per theme.
+
+    Returns
+    -------
+    list of dict
+        Per theme with any use: ``theme``, ``label``, ``n_segments``, ``n_participants``,
+        ``codes`` (the same counts per code) and ``quotes`` — preferring segments whose
+        codes two coders agreed on, then moderate length (40–240 characters), then
+        shorter ones; one quote per participant.
+    """
+    parent = {c["id"]: t["id"] for t in themes for c in t["codes"]}
+    out = []
+    for theme in themes:
+        hits = [s for s in segments if any(parent.get(c) == theme["id"] for c in s["codes"])]
+        if not hits:
+            continue
+        codes = []
+        for code in theme["codes"]:
+            coded = [s for s in hits if code["id"] in s["codes"]]
+            if coded:
+                codes.append({"code": code["id"], "label": code["label"], "n_segments": len(coded),
+                              "n_participants": len({s["participant_id"] for s in coded if s.get("participant_id")})})
+        with_text = [s for s in hits if (s.get("text") or "").strip()]
+        with_text.sort(key=lambda s: (not s.get("agreed"), not 40 <= len(s["text"]) <= 240, len(s["text"]),
+                                      str(s["unit"])))
+        quotes, speakers = [], set()
+        for s in with_text:
+            who = s.get("participant_id") or s["unit"]
+            if who in speakers:
+                continue
+            speakers.add(who)
+            quotes.append(s["text"].strip())
+            if len(quotes) == n_quotes:
+                break
+        out.append({"theme": theme["id"], "label": theme["label"], "n_segments": len(hits),
+                    "n_participants": len({s["participant_id"] for s in hits if s.get("participant_id")}),
+                    "codes": codes, "quotes": quotes})
+    out.sort(key=lambda t: -t["n_segments"])
+    return out
