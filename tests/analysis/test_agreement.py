@@ -96,6 +96,18 @@ def test_icc_reproduces_shrout_and_fleiss_table_4():
     assert [round(result[f]["estimate"], 2) for f in FORMS] == [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
 
 
+def test_icc_with_perfect_agreement_is_one_with_an_infinite_f():
+    # R: psych::ICC(cbind(c(1, 2, 4, 5), c(1, 2, 4, 5)), lmer = FALSE): ICC = 1, bounds 1 and 1,
+    # F = 3.9e31 from round-off (exactly infinite here, reported as None), p = 0
+    result = ag.icc([[1, 1], [2, 2], [4, 4], [5, 5]])
+    for form in FORMS:
+        assert result[form]["estimate"] == 1.0 and result[form]["ci95"] == [1.0, 1.0]
+        assert result[form]["F"] is None and result[form]["p"] == 0.0
+    # a constant offset between coders: perfect consistency (ICC3 = 1), imperfect absolute agreement
+    offset = ag.icc([[1, 2], [2, 3], [4, 5], [5, 6]])
+    assert offset["ICC3"]["estimate"] == 1.0 and offset["ICC2"]["estimate"] < 1.0
+
+
 def test_icc_drops_units_with_a_missing_rating_and_says_how_many():
     # psych refuses missing data without lmer and advises na.omit: this is ICC(na.omit(x)).
     with_gaps = [*SF, [5, None, 4, 6], [float("nan"), 3, 3, 3]]
@@ -121,7 +133,7 @@ def test_icc_agrees_with_pingouin():
 
 
 @pytest.mark.parametrize("bad,message", [
-    ([[1, 2], [1, 2]], "same rating"),
+    ([[2, 2], [2, 2]], "same rating"),
     ([[1, 2]], "at least two units"),
     ([[1], [2]], "at least two raters"),
     ([[1, 2], [3, "x"]], "numeric"),

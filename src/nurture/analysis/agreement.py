@@ -114,9 +114,20 @@ def rating_matrix(units: Sequence[Hashable], raters: Sequence[Hashable], values:
 # ---------------------------------------------------------------- ICC
 
 
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 def _icc_form(estimate, f, df1, df2, lo, hi) -> dict:
-    return {"estimate": float(estimate), "ci95": [float(lo), float(hi)], "F": float(f),
-            "df1": float(df1), "df2": float(df2), "p": float(special.fdtrc(df1, df2, f))}
+    # With no residual disagreement at all F is infinite (R prints Inf): the estimate
+    # stands, p is 0, and an interval that R would give as NaN is None.
+    f = float(f)
+    p = 0.0 if f == math.inf else _finite(special.fdtrc(df1, df2, f))
+    if f == math.inf and float(estimate) == 1.0:
+        lo = hi = 1.0
+    return {"estimate": _finite(estimate), "ci95": [_finite(lo), _finite(hi)], "F": _finite(f),
+            "df1": float(df1), "df2": float(df2), "p": p}
 
 
 def icc(ratings, alpha: float = 0.05) -> dict:
@@ -179,9 +190,16 @@ def icc(ratings, alpha: float = 0.05) -> dict:
     msj = ss_cols / (k - 1)
     mse = ss_err / ((n - 1) * (k - 1))
     msw = (ss_cols + ss_err) / (n * (k - 1))
-    if msw == 0 or mse == 0:
+    if ss_total <= 1e-12 * max(1.0, grand**2):
         raise ValueError("every rater gave the same rating to every unit; the ICC is undefined")
+    # Round-off can leave a tiny negative residual when raters agree perfectly.
+    msb, msj, mse, msw = (np.float64(max(v, 0.0)) for v in (msb, msj, mse, msw))
+    return _icc_table(n, k, msb, msj, mse, msw, alpha, n_dropped)
 
+
+@np.errstate(divide="ignore", invalid="ignore")
+def _icc_table(n, k, msb, msj, mse, msw, alpha, n_dropped) -> dict:
+    # numpy floats: perfect agreement divides by zero into inf, reported as R reports it.
     icc1 = (msb - msw) / (msb + (k - 1) * msw)
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
     icc3 = (msb - mse) / (msb + (k - 1) * mse)

@@ -22,8 +22,16 @@ def _icc_choice(pairs: list[dict]) -> str:
     return "ICC2" if len(coder_sets) == 1 else "ICC1"
 
 
+def _oriented(p: dict) -> list:
+    # Columns are raters: put the two coders' scores in the same (sorted) order on every
+    # unit, or a two-way ICC would mix the coders up.
+    if str(p["coder_1"]) <= str(p["coder_2"]):
+        return [p["score_1"], p["score_2"]]
+    return [p["score_2"], p["score_1"]]
+
+
 def _pair_stats(pairs: list[dict]) -> dict:
-    matrix = [[p["score_1"], p["score_2"]] for p in pairs]
+    matrix = [_oriented(p) for p in pairs]
     out: dict = {"n": len(pairs)}
     diffs = [abs(float(a) - float(b)) for a, b in matrix]
     out["mean_abs_diff"] = sum(diffs) / len(diffs) if diffs else None

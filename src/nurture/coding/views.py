@@ -77,12 +77,13 @@ def code(request, token):
         messages.info(request, f"{assignment.unit.blind_code} is already submitted.")
         return redirect("coding:mine")
     unit = assignment.unit
+    data = request.POST if request.method == "POST" else None  # an empty POST is still a submission
     if assignment.kind == UnitKind.RECORDING:
-        form = forms.RatingForm(request.POST or None, scheme=schemes.rating_scheme(unit.scheme))
+        form = forms.RatingForm(data, scheme=schemes.rating_scheme(unit.scheme))
         submit = lambda: domain.submit_ratings(request.user, assignment, form.values(),  # noqa: E731
                                                note=form.cleaned_data["note"])
     else:
-        form = forms.CodesForm(request.POST or None, codebook=schemes.codebook(unit.scheme))
+        form = forms.CodesForm(data, codebook=schemes.codebook(unit.scheme))
         submit = lambda: domain.submit_codes(request.user, assignment, form.cleaned_data["codes"],  # noqa: E731
                                              note=form.cleaned_data["note"])
     if request.method == "POST" and form.is_valid() and attempt(form, submit) is not None:
@@ -112,9 +113,10 @@ def compare(request, blind_code):
     unit = _unit_by_code(request, blind_code)
     codings = sorted(unit.assignments.submitted().select_related("coder"), key=lambda a: (a.assigned_at, a.pk))[:2]
     can_settle = unit.resolution in (Resolution.NEEDS_CONSENSUS, Resolution.CONSENSUS)
+    data = request.POST if request.method == "POST" else None
     if isinstance(unit, Recording):
         scheme = schemes.rating_scheme(unit.scheme)
-        form = forms.RatingForm(request.POST or None, scheme=scheme,
+        form = forms.RatingForm(data, scheme=scheme,
                                 initial_values=unit.final if unit.final else None)
         values = form.values if request.method == "POST" else None
         rows = [{"item": item, "values": [c.values.get(item.id) for c in codings],
@@ -122,7 +124,7 @@ def compare(request, blind_code):
                  "field": form[f"item_{item.id}"]} for item in scheme.items]
     else:
         book = schemes.codebook(unit.scheme)
-        form = forms.CodesForm(request.POST or None, codebook=book,
+        form = forms.CodesForm(data, codebook=book,
                                initial={"codes": unit.final or sorted(set(codings[0].values) & set(codings[1].values))})
         values = (lambda: form.cleaned_data["codes"]) if request.method == "POST" else None
         rows = [{"item": c, "values": [c.id in a.values for a in codings],
