@@ -20,10 +20,10 @@ class RatingForm(forms.Form):
         for item in scheme.items:
             anchors = {a.value: a.label for a in item.anchors}
             choices = [(str(v), f"{v} · {anchors[v]}" if v in anchors else str(v)) for v in scheme.values]
+            start = (initial_values or {}).get(item.id)
             self.fields[f"item_{item.id}"] = forms.ChoiceField(
                 label=item.label, help_text=item.definition, choices=choices, widget=forms.RadioSelect,
-                required=False, initial=str(int(initial_values[item.id])) if initial_values and
-                float(initial_values.get(item.id, 0)).is_integer() and item.id in initial_values else None)
+                required=False, initial=str(int(start)) if start is not None and float(start).is_integer() else None)
 
     @property
     def item_fields(self):

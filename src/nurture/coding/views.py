@@ -116,8 +116,8 @@ def compare(request, blind_code):
     data = request.POST if request.method == "POST" else None
     if isinstance(unit, Recording):
         scheme = schemes.rating_scheme(unit.scheme)
-        form = forms.RatingForm(data, scheme=scheme,
-                                initial_values=unit.final if unit.final else None)
+        agreed = {k: v for k, v in codings[0].values.items() if codings[1].values.get(k) == v}
+        form = forms.RatingForm(data, scheme=scheme, initial_values=unit.final or agreed)
         values = form.values if request.method == "POST" else None
         rows = [{"item": item, "values": [c.values.get(item.id) for c in codings],
                  "differs": item.id in scheme.disagreements(codings[0].values, codings[1].values),

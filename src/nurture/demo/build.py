@@ -22,6 +22,7 @@ from django.utils import timezone
 from nurture.accounts.enums import Role
 from nurture.accounts.models import StaffProfile
 from nurture.capture.models import StudySettings
+from nurture.coding.models import Recording, Segment, Transcript
 from nurture.participants import domain as participants
 from nurture.participants.eligibility import CRITERIA
 from nurture.participants.enums import EnrollmentStatus, Language
@@ -31,6 +32,7 @@ from nurture.program.enums import AttendanceStatus, CohortStatus, DeliveryMode
 from nurture.program.models import Attendance, CurriculumVersion, Site, Study
 
 from . import assessments as demo_assessments
+from . import coding as demo_coding
 
 DEMO_PASSWORD = "nurture-demo"
 DEMO_STUDY = "nurturing-connections-demo"
@@ -40,6 +42,8 @@ DEMO_USERS = [
     ("facilitator", Role.FACILITATOR),
     ("facilitator2", Role.FACILITATOR),
     ("researcher", Role.RESEARCHER),
+    ("coder", Role.CODER),
+    ("coder2", Role.CODER),
 ]
 
 FIRST_NAMES = ["Ana", "Brianna", "Carmen", "Danielle", "Elena", "Fatima", "Grace", "Hannah", "Isabel", "Jasmine",
@@ -96,6 +100,8 @@ def _clear() -> None:
         return
     dyads = Dyad.objects.filter(study=study)
     mother_ids = list(dyads.values_list("mother_id", flat=True))
+    for coded in (Segment, Recording, Transcript):  # they protect their dyads and study
+        coded.objects.filter(study=study).delete()
     Attendance.objects.filter(dyad__in=dyads).delete()
     dyads.delete()
     Mother.objects.filter(pk__in=mother_ids).delete()
@@ -205,10 +211,12 @@ def _build(seed: int, today: dt.date | None) -> str:
         _attend(rng, cohort, dyads_by_cohort[cohort.pk], coordinator, today, finished=status == CohortStatus.COMPLETED)
         program.set_cohort_status(coordinator, cohort, status)
     assessments = demo_assessments.build(rng, coordinator, cohorts, dyads_by_cohort, today)
+    coded = demo_coding.build(seed, coordinator, [users["coder"], users["coder2"]], study, today)
 
     dyads = Dyad.objects.filter(study=study)
     return (f"{len(cohorts)} cohorts, {dyads.count()} referrals, {dyads.exclude(cohort=None).count()} enrolled dyads, "
-            f"{assessments['post']} with pre and post assessments, {assessments['alerts_open']} open alerts")
+            f"{assessments['post']} with pre and post assessments, {assessments['alerts_open']} open alerts, "
+            f"{coded['recordings']} recorded interactions")
 
 
 def _attend(rng, cohort, dyads, by, today, finished: bool) -> None:
