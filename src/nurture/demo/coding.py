@@ -101,9 +101,9 @@ def build(seed: int, coordinator, coders, study, today: dt.date) -> dict:
                 location=f"Riverside secure drive/observations/{dyad.code}/{assessment.timepoint}-free-play.mp4",
                 coder_location=f"Coding share/clip-{rng.randint(100, 999)}.mp4")
     coding.segment_feedback(coordinator, study)
-    transcript = coding.add_transcript(coordinator, study, title="Cohort 4 closing focus group",
-                                       held_on=today - dt.timedelta(weeks=20), body=TRANSCRIPT,
-                                       cohort=study.cohorts.get(name="Cohort 4"))
+    coding.add_transcript(coordinator, study, title="Cohort 4 closing focus group",
+                          held_on=today - dt.timedelta(weeks=20), body=TRANSCRIPT,
+                          cohort=study.cohorts.get(name="Cohort 4"))
     start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(weeks=10), dt.time(9)), tz)
     coding.assign(coordinator, study, UnitKind.RECORDING, coders, share=0.25, rng=rng, now=start)
     coding.assign(coordinator, study, UnitKind.SEGMENT, coders, share=0.2, rng=rng, now=start)
