@@ -38,6 +38,19 @@ class CodingSettings(models.Model):
     def __str__(self) -> str:
         return f"Coding settings of {self.study}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .schemes import Codebook, RatingScheme, library
+
+        schemes = library()
+        if not isinstance(schemes.get(self.observation_scheme), RatingScheme):
+            raise ValidationError({"observation_scheme": f"No rating scale {self.observation_scheme!r} in the "
+                                                         f"coding library ({', '.join(schemes)})."})
+        if not isinstance(schemes.get(self.feedback_codebook), Codebook):
+            raise ValidationError({"feedback_codebook": f"No codebook {self.feedback_codebook!r} in the coding "
+                                                        f"library ({', '.join(schemes)})."})
+
 
 class CodedUnit(models.Model):
     """What recordings and segments share: a blind code, the final values and how they were reached."""
