@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pandas as pd
+
 from .agreement import cohen_kappa, icc, krippendorff_alpha, percent_agreement
 
 
@@ -112,7 +114,7 @@ def coder_drift(pairs: list[dict], blocks: int = 3, min_per_block: int = 3,
             by_scale[p["scale"]].append(p)
     out = []
     for scale, rows in by_scale.items():
-        rows = sorted(rows, key=lambda p: (str(p["coded_on"]), str(p["unit"])))
+        rows = sorted(rows, key=lambda p: (p["coded_on"], str(p["unit"])))
         k = max(1, min(blocks, len(rows) // min_per_block))
         size, extra = divmod(len(rows), k)
         cuts, start = [], 0
@@ -178,7 +180,8 @@ def theme_frequencies(segments: list[dict], themes: list[dict], n_quotes: int = 
         transcript), ``codes`` (final codes), optional ``text`` (already redacted) and
         ``agreed`` (True when two coders applied the code independently).
     themes : list of dict
-        The codebook: ``{"id", "label", "codes": [{"id", "label"}, ...]}`` in order.
+        The codebook: ``{"id", "label", "codes": [{"id", "label"}, ...]}`` in order; a code
+        with ``"quotable": False`` ("no codable content") never supplies a quote.
     n_quotes : int
         Exemplar quotes per theme.
 
@@ -191,6 +194,7 @@ def theme_frequencies(segments: list[dict], themes: list[dict], n_quotes: int = 
         shorter ones; one quote per participant.
     """
     parent = {c["id"]: t["id"] for t in themes for c in t["codes"]}
+    unquotable = {c["id"] for t in themes for c in t["codes"] if c.get("quotable") is False}
     out = []
     for theme in themes:
         hits = [s for s in segments if any(parent.get(c) == theme["id"] for c in s["codes"])]
@@ -202,7 +206,7 @@ def theme_frequencies(segments: list[dict], themes: list[dict], n_quotes: int = 
             if coded:
                 codes.append({"code": code["id"], "label": code["label"], "n_segments": len(coded),
                               "n_participants": len({s["participant_id"] for s in coded if s.get("participant_id")})})
-        with_text = [s for s in hits if (s.get("text") or "").strip()]
+        with_text = [s for s in hits if (s.get("text") or "").strip() and set(s["codes"]) - unquotable]
         with_text.sort(key=lambda s: (not s.get("agreed"), not 40 <= len(s["text"]) <= 240, len(s["text"]),
                                       str(s["unit"])))
         quotes, speakers = [], set()
@@ -218,4 +222,116 @@ def theme_frequencies(segments: list[dict], themes: list[dict], n_quotes: int = 
                     "n_participants": len({s["participant_id"] for s in hits if s.get("participant_id")}),
                     "codes": codes, "quotes": quotes})
     out.sort(key=lambda t: -t["n_segments"])
+    return out
+
+
+# ---------------------------------------------------------------- from a bundle
+
+
+def _day(value):
+    """A coding date from a bundle as JSON-ready text or a day number (None when absent)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value)
+
+
+def bundle_observation_pairs(observations: pd.DataFrame) -> dict[str, list[dict]]:
+    """Double-coded rows of ``observations.csv`` as pairs, by scheme."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    needed = {"coder_1", "score_1", "coder_2", "score_2"}
+    if observations is None or not needed <= set(observations.columns):
+        return {}
+    for row in observations.to_dict("records"):
+        if not all(_present(row.get(c)) for c in needed):
+            continue
+        days = [d for d in (_day(row.get("coded_on_1")), _day(row.get("coded_on_2"))) if d is not None]
+        out[row["scheme"]].append({"unit": row.get("recording") or f"{row['participant_id']}/{row['timepoint']}",
+                                   "scale": row["scale"], "coder_1": row["coder_1"], "score_1": row["score_1"],
+                                   "coder_2": row["coder_2"], "score_2": row["score_2"],
+                                   "coded_on": max(days) if days else None})
+    return dict(out)
+
+
+def observation_scores(observations: pd.DataFrame) -> pd.DataFrame:
+    """Final observation scores in the shape of ``scores.csv`` (instrument = the scheme id).
+
+    Several recordings of one dyad at one timepoint (different tasks) are averaged;
+    recordings still waiting for consensus have no score and are left out.
+    """
+    columns = ["participant_id", "timepoint", "instrument", "scale", "score"]
+    if observations is None or not len(observations):
+        return pd.DataFrame(columns=columns)
+    scored = observations[observations["score"].notna()]
+    means = (scored.groupby(["participant_id", "timepoint", "scheme", "scale"], sort=False)["score"].mean()
+             .reset_index().rename(columns={"scheme": "instrument"}))
+    return means[columns]
+
+
+def _split(text) -> set[str]:
+    return {t.strip() for t in str(text or "").split(";") if t.strip()}
+
+
+def coded_results(observations: pd.DataFrame | None, segments: pd.DataFrame | None,
+                  described: dict | None = None) -> dict | None:
+    """``results.json`` → ``coding``: reliability per scale, drift, and code agreement.
+
+    ``described`` is the manifest's description of the schemes (names, hierarchy); without
+    it, ids stand in for names.
+    """
+    described = described or {}
+    out: dict = {}
+    pairs = bundle_observation_pairs(observations)
+    if observations is not None and len(observations):
+        out["observations"] = []
+        for scheme in dict.fromkeys(observations["scheme"]):
+            info = described.get(scheme, {})
+            names = {k: v.get("name", k) for k, v in info.get("scales", {}).items()}
+            scheme_pairs = pairs.get(scheme, [])
+            units = observations[observations["scheme"] == scheme]
+            out["observations"].append({
+                "scheme": scheme, "name": info.get("name", scheme),
+                "n_recordings": int(units["recording"].nunique()) if "recording" in units else None,
+                "n_double_coded": len({p["unit"] for p in scheme_pairs}),
+                "scales": scale_reliability(scheme_pairs, names),
+                "drift": coder_drift(scheme_pairs, scale_names=names)})
+    if segments is not None and len(segments):
+        out["themes"] = []
+        for book in dict.fromkeys(segments["codebook"] if "codebook" in segments else ["themes"]):
+            rows = segments[segments["codebook"] == book] if "codebook" in segments else segments
+            info = described.get(book, {})
+            codes = [c for t in info.get("themes", []) for c in t["codes"]]
+            code_ids = [c["id"] for c in codes] or sorted({c for v in rows["codes"] for c in _split(v)})
+            labels = {c["id"]: c["label"] for c in codes}
+            double = [{"codes_1": _split(r.get("codes_1")), "codes_2": _split(r.get("codes_2"))}
+                      for r in rows.to_dict("records") if _present(r.get("codes_1")) and _present(r.get("codes_2"))]
+            out["themes"].append({"codebook": book, "name": info.get("name", book), "n_segments": int(len(rows)),
+                                  **{"agreement": code_agreement(double, code_ids, labels)}})
+    return out or None
+
+
+def coded_theme_frequencies(segments: pd.DataFrame | None, described: dict | None = None) -> list[dict] | None:
+    """Theme frequencies with exemplar quotes (text only where the bundle carries it), per codebook."""
+    if segments is None or not len(segments):
+        return None
+    described = described or {}
+    out = []
+    for book in dict.fromkeys(segments["codebook"] if "codebook" in segments else ["themes"]):
+        rows = segments[segments["codebook"] == book] if "codebook" in segments else segments
+        info = described.get(book, {})
+        themes = info.get("themes") or [{"id": t, "label": t, "codes": [{"id": t, "label": t}]}
+                                         for t in sorted({c for v in rows["codes"] for c in _split(v)})]
+        records = [{"unit": r["segment"], "participant_id": r.get("participant_id") or "",
+                    "codes": sorted(_split(r["codes"])), "text": r.get("text") or "",
+                    "agreed": r.get("resolution") == "agreed"}
+                   for r in rows.to_dict("records") if _split(r["codes"])]
+        out.append({"codebook": book, "name": info.get("name", book), "n_segments": len(records),
+                    "themes": theme_frequencies(records, themes)})
     return out

@@ -175,7 +175,8 @@ def register_recording(by, *, dyad, timepoint: str, recorded_on: dt.date, task: 
 # ---------------------------------------------------------------- segments
 
 
-def _identifier_pattern(study):
+def identifier_pattern(study):
+    """Every name known to the study (mothers, infants, staff at its sites) as one pattern for ``text.redact``."""
     from nurture.participants.models import InfantIdentifiers, MotherIdentifiers
 
     names: list[str] = []
@@ -215,7 +216,7 @@ def segment_feedback(by, study) -> int:
         .exclude(value="").filter(segments__isnull=True).select_related("assessment__dyad").order_by("pk"))
     if by is not None:
         answers = answers.filter(assessment__dyad__in=scoping.visible_dyads(by))
-    pattern = _identifier_pattern(study)
+    pattern = identifier_pattern(study)
     created = 0
     for answer in answers:
         for position, part in enumerate(text.split_segments(answer.value), start=1):
@@ -248,7 +249,7 @@ def add_transcript(by, study, *, title: str, held_on: dt.date, body: str, cohort
     codebook = schemes.codebook(coding_settings(study).feedback_codebook)
     transcript = Transcript.objects.create(study=study, title=title, held_on=held_on, cohort=cohort, text=body,
                                            uploaded_by=by)
-    pattern = _identifier_pattern(study)
+    pattern = identifier_pattern(study)
     for position, part in enumerate(parts, start=1):
         Segment.objects.create(study=study, scheme=codebook.id, scheme_version=codebook.version,
                                blind_code=_blind_code("T"), source=SegmentSource.TRANSCRIPT, transcript=transcript,

@@ -116,6 +116,7 @@ class Code:
     include: str = ""
     exclude: str = ""
     parent: str | None = None
+    quotable: bool = True  # False: its segments never serve as exemplar quotes ("no codable content")
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def _walk_codes(raw_codes, parent: str | None, name: str, out: list[Code], seen:
         seen.add(code_id)
         out.append(Code(code_id, _text(raw, "label", where), _text(raw, "definition", where),
                         _text(raw, "include", where, required=False), _text(raw, "exclude", where, required=False),
-                        parent))
+                        parent, bool(raw.get("quotable", True))))
         if raw.get("codes"):
             _walk_codes(raw["codes"], code_id, name, out, seen)
 

@@ -40,7 +40,7 @@ ANSWER_CODES = {
     "Gracias a las facilitadoras": ["gratitude", "facilitator_warmth"],
     "Volvería a venir": ["gratitude"],
 }
-TRANSCRIPT = """Facilitator: Thinking back over the weeks, what stands out for you?
+TRANSCRIPT = """Group leader: Thinking back over the weeks, what stands out for you?
 
 Mother A: Honestly, hearing the others talk about the nights. I thought it was only me who felt like that.
 
@@ -48,7 +48,7 @@ Mother B: For me it was the dyad group. I learned that when he turns his head aw
 
 Mother C: The songs. We still sing the goodbye song at home and she laughs every time.
 
-Facilitator: And what was hard, or what would you change?
+Group leader: And what was hard, or what would you change?
 
 Mother A: The bus. Two buses with a stroller in the rain, some weeks I almost did not come.
 
