@@ -29,12 +29,16 @@ from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction, Role
 from nurture.capture.enums import AssessmentStatus, Entry
 from nurture.capture.models import ItemResponse, Score
+from nurture.coding.domain import identifier_pattern
+from nurture.coding.text import redact
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.instruments import library
 from nurture.participants.enums import EnrollmentStatus
 from nurture.participants.models import Dyad, Screening
 from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
+
+from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
 
 BUNDLE_SCHEMA = "nurture.bundle/2"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
@@ -146,11 +150,6 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
     fidelity = [{"session_id": code_of_session[f.session_id], "items_planned": len(f.planned),
                  "items_delivered": len(f.delivered)}
                 for f in FidelityChecklist.objects.filter(session_id__in=list(code_of_session)).order_by("session")]
-
-    from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
-
-    from nurture.coding.domain import identifier_pattern
-    from nurture.coding.text import redact
 
     coded = coded_tables(study, dyads, pid, deidentified=deidentified, text_allowed=not withheld,
                          dyad_date=dyad_date)
