@@ -74,7 +74,7 @@ def _ratings(rng, scheme, quality: float, bias: float) -> dict[str, int]:
 
 def _codes(rng, codes: list[str], book, careless: bool) -> list[str]:
     chosen = list(codes)
-    if careless and rng.random() < 0.5:
+    if careless and codes != ["no_content"] and rng.random() < 0.25:
         leaves = [c.id for c in book.leaves if c.id not in chosen and c.id != "no_content"]
         chosen = chosen[:-1] + [rng.choice(leaves)] if len(chosen) > 1 else chosen + [rng.choice(leaves)]
     return chosen
