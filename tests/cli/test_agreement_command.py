@@ -100,3 +100,18 @@ def test_an_unknown_kind_and_a_missing_file_are_refused(tmp_path):
     assert result.exit_code == 2 and "none.csv: no such file" in result.output
     result = invoke("agreement", tmp_path / "none.csv", "--kind", "interval")
     assert result.exit_code == 2 and "--kind: 'interval' is not one of continuous, ordinal, nominal" in result.output
+
+
+def test_schemes_list_and_validate(tmp_path):
+    listed = invoke("schemes", "list")
+    assert listed.exit_code == 0
+    assert "dyadic_interaction" in listed.output and "feedback_themes" in listed.output
+    from nurture.coding import schemes
+
+    shipped = schemes.__file__.replace("schemes.py", "library/dyadic_interaction.yaml")
+    ok = invoke("schemes", "validate", shipped)
+    assert ok.exit_code == 0 and "valid rating scheme 'dyadic_interaction' version 1 (9 items)" in ok.output
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("id: x\nkind: themes\nversion: '1'\nname: X\ncodes: []\n", encoding="utf-8")
+    result = invoke("schemes", "validate", bad)
+    assert result.exit_code == 2 and result.output == "nurture: error: mine.yaml: a codebook needs codes\n"

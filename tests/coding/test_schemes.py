@@ -77,3 +77,15 @@ def test_a_malformed_definition_is_refused_naming_file_and_field(change, message
     with pytest.raises(schemes.SchemeError) as caught:
         schemes.parse_scheme(SCALE.replace(*change), "mini.yaml")
     assert str(caught.value) == message
+
+
+def test_study_coding_settings_must_name_schemes_of_the_library(world):
+    from django.core.exceptions import ValidationError
+
+    from nurture.coding.domain import coding_settings
+
+    cfg = coding_settings(world.study)
+    cfg.full_clean()
+    cfg.observation_scheme = "feedback_themes"  # a codebook, not a rating scale
+    with pytest.raises(ValidationError, match="No rating scale 'feedback_themes'"):
+        cfg.full_clean()

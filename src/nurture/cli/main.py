@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from . import agreement, analyze, assessments, demo, export, init, instruments, redcap, score, serve
+from . import (
+    agreement,
+    analyze,
+    assessments,
+    demo,
+    export,
+    init,
+    instruments,
+    redcap,
+    schemes,
+    score,
+    serve,
+)
 
 app = typer.Typer(
     name="nurture",
@@ -26,6 +38,7 @@ app.command("alerts")(assessments.alerts)
 app.command("send-reminders")(assessments.send_reminders)
 app.command("escalate-alerts")(assessments.escalate_alerts)
 app.add_typer(instruments.app, name="instruments")
+app.add_typer(schemes.app, name="schemes")
 
 
 def run() -> None:
