@@ -349,7 +349,8 @@ def assign(by, study, kind: UnitKind, coders, *, share: float | None = None, rng
 
 
 def _lock_assignment(coder, assignment: Assignment) -> Assignment:
-    locked = Assignment.objects.select_for_update().select_related("recording", "segment").get(pk=assignment.pk)
+    locked = Assignment.objects.select_for_update(of=("self",)).select_related("recording", "segment").get(
+        pk=assignment.pk)
     if locked.coder_id != getattr(coder, "pk", None):
         raise NotPermitted("This assignment belongs to another coder.")
     if not locked.is_open:
