@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "nurture.capture",
     "nurture.safety",
     "nurture.notifications",
+    "nurture.coding",
     "nurture.staff",
     "nurture.survey",
 ]
@@ -131,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nurture.coding.middleware.CoderConfinementMiddleware",
 ]
 
 ROOT_URLCONF = "nurture.urls"

@@ -85,8 +85,11 @@ def test_free_text_is_left_out_unless_asked_with_a_warning(study_data):
     quiet = collect(study_data.coordinator, study_data.study, deidentified=True)
     assert quiet.tables["feedback.csv"].empty and "left out" in quiet.warnings[0]
     loud = collect(study_data.coordinator, study_data.study, deidentified=True, free_text=True)
-    assert loud.tables["feedback.csv"]["text"].tolist() == ["Talking with Zebedee's nurse"]
-    assert "may contain names" in loud.warnings[0]
+    # names known to the study are replaced, as in the text coders see
+    assert loud.tables["feedback.csv"]["text"].tolist() == ["Talking with [name]'s nurse"]
+    assert "other identifying details may remain" in loud.warnings[0]
+    identified = collect(study_data.coordinator, study_data.study, deidentified=False)
+    assert identified.tables["feedback.csv"]["text"].tolist() == ["Talking with Zebedee's nurse"]
 
 
 def test_researchers_can_only_export_de_identified_and_facilitators_not_at_all(study_data, tmp_path):

@@ -19,6 +19,7 @@ import pandas as pd
 STATUSES = ("referred", "screened", "eligible", "ineligible", "consented", "enrolled", "completed", "withdrawn",
             "lost")
 TIMEPOINTS = ("pre", "post")
+RESOLUTIONS = ("single", "agreed", "consensus", "needs_consensus")
 
 
 class BundleError(ValueError):
@@ -86,6 +87,22 @@ SCHEMA: dict[str, FileSchema] = {s.name: s for s in (
     FileSchema("fidelity.csv", (
         _req("session_id"), _req("items_planned", "int", minimum=0), _req("items_delivered", "int", minimum=0),
     ), key=("session_id",)),
+    # Coded data: observation ratings (one row per recording x scale; the two coders' own
+    # scores where double-coded) and theme-coded text segments.
+    FileSchema("observations.csv", (
+        _req("participant_id"), _req("timepoint", "enum", choices=TIMEPOINTS), _req("scheme"), _req("scale"),
+        _req("score", "float", nullable=True), Column("recording"), Column("task"), Column("observed_on", "date"),
+        Column("duration_seconds", "int", minimum=0), Column("resolution", "enum", choices=RESOLUTIONS),
+        Column("coder_1"), Column("score_1", "float"), Column("coded_on_1", "date"),
+        Column("coder_2"), Column("score_2", "float"), Column("coded_on_2", "date"),
+    )),
+    FileSchema("coded_segments.csv", (
+        _req("participant_id", nullable=True), _req("segment"),
+        _req("source", "enum", choices=("feedback", "transcript")), _req("codes", nullable=True),
+        Column("codebook"), Column("question"), Column("themes"), Column("resolution", "enum", choices=RESOLUTIONS),
+        Column("coder_1"), Column("codes_1"), Column("coded_on_1", "date"),
+        Column("coder_2"), Column("codes_2"), Column("coded_on_2", "date"), Column("text"),
+    ), key=("segment",)),
 )}
 
 
@@ -231,12 +248,15 @@ def _check_references(bundle: Bundle) -> None:
         ("attendance.csv", "participant_id", people, "participants.csv"),
         ("attendance.csv", "session_id", sessions, "sessions.csv"),
         ("fidelity.csv", "session_id", sessions, "sessions.csv"),
+        ("observations.csv", "participant_id", people, "participants.csv"),
+        ("coded_segments.csv", "participant_id", people, "participants.csv"),
     ):
         frame = bundle.get(name)
         if frame is None or target is None:
             continue
         key = "participant_id" if column == "participant_id" else "session_id"
-        unknown = ~frame[column].isin(set(target[key])).to_numpy()
+        # a transcript segment belongs to no participant
+        unknown = (~frame[column].isin(set(target[key])) & frame[column].notna()).to_numpy()
         if unknown.any():
             k = _first(unknown)
             raise BundleError(f"{frame[column].iloc[k]!r} is not in {label}", file=name, row=k + 2, column=column)

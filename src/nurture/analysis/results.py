@@ -1,4 +1,4 @@
-"""Assemble ``results.json`` (schema ``nurture.results/1``) from a bundle."""
+"""Assemble ``results.json`` (schema ``nurture.results/2``) from a bundle."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import numpy as np
 
 from .acceptability import acceptability
 from .bundle import Bundle
-from .efficacy import Catalogue, efficacy
+from .coded import coded_results, coded_theme_frequencies, observation_scores
+from .efficacy import Catalogue, MeasureInfo, efficacy
 from .feasibility import feasibility, participant_characteristics
 
-SCHEMA = "nurture.results/1"
+SCHEMA = "nurture.results/2"
 
 
 def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None = None, n_boot: int = 5000,
@@ -28,7 +29,12 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
     if progress:
         progress("acceptability")
     accept = acceptability(bundle, item_labels)
-    eff = efficacy(bundle.get("scores.csv"), bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
+    described = ((bundle.manifest or {}).get("coding") or {}).get("schemes") or {}
+    coded_themes = coded_theme_frequencies(bundle.get("coded_segments.csv"), described)
+    if coded_themes:
+        accept = (accept or {}) | {"coded_themes": coded_themes}
+    scores, catalogue = _with_observations(bundle, catalogue, described)
+    eff = efficacy(scores, bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
                    progress=progress)
     if eff is not None:
         warnings.extend(eff.pop("_warnings"))
@@ -49,7 +55,28 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
         "feasibility": feas,
         "acceptability": accept,
         "efficacy": eff,
+        "coding": coded_results(bundle.get("observations.csv"), bundle.get("coded_segments.csv"), described),
     }
+
+
+def _with_observations(bundle: Bundle, catalogue: Catalogue, described: dict):
+    """Observation scores (consensus where double-coded) join the questionnaire scores as measures."""
+    import pandas as pd
+
+    scores = bundle.get("scores.csv")
+    observed = observation_scores(bundle.get("observations.csv"))
+    if not len(observed):
+        return scores, catalogue
+    catalogue = dict(catalogue)
+    for scheme, scale in observed[["instrument", "scale"]].drop_duplicates().itertuples(index=False):
+        info = described.get(scheme, {})
+        sub = info.get("scales", {}).get(scale, {})
+        if (scheme, scale) not in catalogue and info:
+            catalogue[(scheme, scale)] = MeasureInfo(
+                label=f"{info.get('short_name', scheme)} {sub.get('name', scale)} (observed)",
+                lower_is_better=sub.get("lower_is_better"))
+    combined = observed if scores is None else pd.concat([scores, observed], ignore_index=True)
+    return combined, catalogue
 
 
 def _clean(value):

@@ -29,6 +29,8 @@ from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction, Role
 from nurture.capture.enums import AssessmentStatus, Entry
 from nurture.capture.models import ItemResponse, Score
+from nurture.coding.domain import identifier_pattern
+from nurture.coding.text import redact
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.instruments import library
 from nurture.participants.enums import EnrollmentStatus
@@ -36,9 +38,11 @@ from nurture.participants.models import Dyad, Screening
 from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 
-BUNDLE_SCHEMA = "nurture.bundle/1"
+from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
+
+BUNDLE_SCHEMA = "nurture.bundle/2"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
-         "fidelity.csv"]
+         "fidelity.csv", "observations.csv", "coded_segments.csv"]
 
 
 @dataclass
@@ -67,7 +71,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
     """Build every bundle table for the dyads of ``study`` that ``by`` may see."""
     if by is not None:
         role = scoping.role_of(by)
-        if role is None or role == Role.FACILITATOR:
+        if role is None or role in (Role.FACILITATOR, Role.CODER):
             raise NotPermitted("Only coordinators, researchers and administrators export data.")
         if role == Role.RESEARCHER and not deidentified:
             raise NotPermitted("Researchers can only export de-identified bundles.")
@@ -147,6 +151,9 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                  "items_delivered": len(f.delivered)}
                 for f in FidelityChecklist.objects.filter(session_id__in=list(code_of_session)).order_by("session")]
 
+    coded = coded_tables(study, dyads, pid, deidentified=deidentified, text_allowed=not withheld,
+                         dyad_date=dyad_date)
+    names = identifier_pattern(study) if deidentified and free_text else None
     lib = library()
     text_items = {(inst.id, item.id) for inst in lib for item in inst.items if item.kind == "text"}
     responses = (ItemResponse.objects.filter(assessment__dyad__in=[d.pk for d in dyads], entry=Entry.FIRST,
@@ -160,8 +167,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
         if (r.instrument, r.item) in text_items:
             if deidentified and not free_text:
                 continue
-            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": r.value,
-                             "themes": ""})
+            # The one redaction policy: names, contacts and addresses replaced, as coders see them.
+            answer = redact(r.value, names) if deidentified else r.value
+            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": answer,
+                             "themes": ";".join(coded["themes_of_response"].get(r.pk, []))})
             continue
         items.append(row)
     if withheld:
@@ -169,7 +178,8 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                         "de-identified export; ask for it explicitly once it has been checked for identifying "
                         "details.")
     if deidentified and free_text:
-        warnings.append("Free-text answers are included: they may contain names or other identifying details.")
+        warnings.append("Free-text answers are included with the study's names, e-mail addresses, phone numbers and "
+                        "street addresses replaced; other identifying details may remain.")
     dyad_of = {d.pk: d for d in dyads}
     scores = []
     for s in (Score.objects.current().filter(assessment__dyad__in=[d.pk for d in dyads],
@@ -190,9 +200,12 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                        "administered_on"],
         "feedback.csv": ["participant_id", "question", "text", "themes"],
         "fidelity.csv": ["session_id", "items_planned", "items_delivered"],
+        "observations.csv": OBSERVATION_COLUMNS,
+        "coded_segments.csv": SEGMENT_COLUMNS,
     }
     rows = {"participants.csv": people, "sessions.csv": session_rows, "attendance.csv": attendance,
-            "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity}
+            "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity,
+            "observations.csv": coded["observations.csv"], "coded_segments.csv": coded["coded_segments.csv"]}
     tables = {name: pd.DataFrame(rows[name], columns=columns[name]) for name in FILES}
     used_instruments = sorted({r["instrument"] for r in items} | {r["instrument"] for r in scores})
     manifest = {
@@ -204,6 +217,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
         "instruments": {i: {"version": lib.get(i).version, "scoring_version": lib.get(i).scoring_version}
                         for i in used_instruments if i in lib},
         "attendance_statuses": [s.value for s in AttendanceStatus],
+        "coding": coded["manifest"],
         "warnings": warnings,
     }
     return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)

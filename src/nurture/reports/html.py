@@ -50,9 +50,11 @@ def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None
     from django.template import Context
 
     template = _engine().get_template("report.html")
+    # observation rating schemes name themselves in results.json
+    observed = {o["scheme"]: o["name"] for o in ((results.get("coding") or {}).get("observations") or [])}
     return template.render(Context({
         "results": results, "figures": figs, "stages": STAGES, "table1_rows": TABLE1,
-        "component_labels": figures.COMPONENT_LABELS, "measure_labels": measure_labels or {},
+        "component_labels": figures.COMPONENT_LABELS, "measure_labels": observed | (measure_labels or {}),
     }))
 
 

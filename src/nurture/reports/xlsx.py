@@ -1,4 +1,4 @@
-"""results → tables.xlsx: Table 1, feasibility, efficacy (openpyxl)."""
+"""results → tables.xlsx: Table 1, feasibility, efficacy, reliability between coders (openpyxl)."""
 
 from __future__ import annotations
 
@@ -70,4 +70,30 @@ def write_xlsx(results: dict, path: Path) -> None:
                             "post_sd", "diff_mean", "diff_ci_lo", "diff_ci_hi", "dz", "dz_ci_lo", "dz_ci_hi", "d_av",
                             "g_av", "t", "df", "p", "wilcoxon_V", "wilcoxon_p", "p_holm", "p_fdr", "rc_improved",
                             "rc_no_change", "rc_deteriorated"], rows)
+    c = results.get("coding")
+    if c:
+        _coding_sheet(wb, c)
     wb.save(path)
+
+
+def _coding_sheet(wb, coding: dict) -> None:
+    """Reliability between coders: ICC per observation scale (and per drift block), kappa per theme code."""
+    rows = []
+    for o in coding.get("observations") or []:
+        for s in o["scales"]:
+            icc = s["icc"] or {}
+            ci = icc.get("ci95") or [None, None]
+            rows.append([o["scheme"], s["scale"], "all", s["n"], s["icc_form"], icc.get("estimate"), ci[0], ci[1],
+                         icc.get("F"), icc.get("p"), s["alpha"], s["mean_abs_diff"]])
+        for d in o["drift"]:
+            for b in d["blocks"]:
+                icc = b["icc"] or {}
+                ci = icc.get("ci95") or [None, None]
+                rows.append([o["scheme"], d["scale"], f"block {b['block']}", b["n"], b["icc_form"],
+                             icc.get("estimate"), ci[0], ci[1], icc.get("F"), icc.get("p"), None, b["mean_abs_diff"]])
+    for t in coding.get("themes") or []:
+        for k in t["agreement"]["codes"]:
+            rows.append([t["codebook"], k["code"], "all", t["agreement"]["n"], "Cohen's kappa", k["kappa"], None, None,
+                         None, None, None, None])
+    _sheet(wb, "Coder reliability", ["scheme", "scale or code", "period", "n", "statistic", "estimate", "ci_lo",
+                                     "ci_hi", "F", "p", "krippendorff_alpha", "mean_abs_diff"], rows)
