@@ -24,7 +24,9 @@ def tap_targets_ok(page, selector: str) -> list[str]:
     """The hrefs of the links matching ``selector``, each checked to be a finger-sized target."""
     links = page.locator(selector)
     hrefs = []
+    links.first.wait_for(state="visible")
     for i in range(links.count()):
+        links.nth(i).scroll_into_view_if_needed()
         box = links.nth(i).bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, f"{links.nth(i).inner_text()} is too small"
         hrefs.append(links.nth(i).get_attribute("href"))
