@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from . import analyze, assessments, demo, export, init, instruments, redcap, score, serve
+from .common import NurtureGroup
 
 app = typer.Typer(
     name="nurture",
+    cls=NurtureGroup,
     help="Run and evaluate the Nurturing Connections mother-infant group program.",
     no_args_is_help=True,
     add_completion=False,
