@@ -129,12 +129,13 @@ class Bundle:
 ScoreRanges = dict[tuple[str, str], tuple[float, float]]  # (instrument, scale) -> (lowest, highest)
 
 
-def read_csv_lines(name: str, raw: bytes) -> tuple[pd.DataFrame, np.ndarray]:
+def read_csv_lines(name: str, raw: bytes, *, pad_short_rows: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
     """A CSV file as text cells, with the physical line where every row starts.
 
     Blank lines (and rows of empty cells) are skipped; a row with more or fewer cells
     than the header, a NUL byte, an unclosed quote or text that is not UTF-8 is refused
-    with its line.
+    with its line. ``pad_short_rows`` fills missing trailing cells with blanks instead
+    (for files whose last columns are commonly left off, such as data dictionaries).
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -164,6 +165,8 @@ def read_csv_lines(name: str, raw: bytes) -> tuple[pd.DataFrame, np.ndarray]:
             if dup:
                 raise BundleError(f"column {dup!r} appears twice in the header", file=name, row=start, column=dup)
             continue
+        if len(row) < len(header) and pad_short_rows:
+            row = row + [""] * (len(header) - len(row))
         if len(row) != len(header):
             raise BundleError(f"has {len(row)} cells, the header has {len(header)}", file=name, row=start)
         rows.append(row)

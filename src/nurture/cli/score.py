@@ -37,10 +37,10 @@ def score(
     echo_safety(flag_records(result.flags))
 
 
-def echo_safety(records: list[dict]) -> None:
+def echo_safety(records: list[dict], *, stored: bool = False) -> None:
     """The safety summary on stderr (nothing when there are no hits)."""
     from nurture.instruments.flags import summary_lines
 
     if records:
-        for line in summary_lines(records):
+        for line in summary_lines(records, stored=stored):
             typer.echo(line, err=True)

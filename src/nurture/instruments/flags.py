@@ -31,13 +31,17 @@ def flag_records(flags: pd.DataFrame) -> list[dict]:
     return records
 
 
-def summary_lines(records: list[dict], *, limit: int = 20) -> list[str]:
-    """A short human summary: one line per rule with the participants it fired for."""
+def summary_lines(records: list[dict], *, limit: int = 20, stored: bool = False) -> list[str]:
+    """A short human summary: one line per rule with the participants it fired for.
+
+    ``stored``: the answers went into the study database, where the same rules raised alerts.
+    """
     if not records:
         return ["safety: no rule hits"]
     people = {r["participant_id"] for r in records}
-    lines = [f"safety: {len(records)} rule hit(s) for {len(people)} participant(s); nothing is stored, "
-             "so no alert is raised: follow them up"]
+    consequence = ("the study's alerts for them are listed above" if stored else
+                   "nothing is stored, so no alert is raised: follow them up")
+    lines = [f"safety: {len(records)} rule hit(s) for {len(people)} participant(s); {consequence}"]
     groups: dict[tuple, list[dict]] = {}
     for r in records:
         groups.setdefault((r["severity"], r["instrument"], r["rule"], r["subject"]), []).append(r)
