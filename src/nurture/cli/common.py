@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import NoReturn
 
@@ -114,9 +115,24 @@ class NurtureGroup(TyperGroup):
     """The ``nurture`` group: turns unforeseen failures into the one-line contract."""
 
     def invoke(self, ctx):
+        with warnings.catch_warnings():
+            if not os.environ.get("NURTURE_TRACEBACK"):
+                # Library warnings (numpy casts of absurd values, pandas futures) are noise to a user
+                # and would break the one-line contract; the values behind them are refused anyway.
+                for category in (RuntimeWarning, FutureWarning, DeprecationWarning, UserWarning):
+                    warnings.simplefilter("ignore", category)
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except typer.TyperException as exc:
+            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
+                # a usage error (missing option, bad number): one line too, with where to look
+                ctx = getattr(exc, "ctx", None)
+                fail(f"{exc.format_message()} (see `{ctx.command_path if ctx else 'nurture'} --help`)")
+            raise
+        except (typer.Exit, typer.Abort):
             raise
         except OSError as exc:
             fail(describe_os_error(exc))

@@ -155,7 +155,8 @@ def write_scores(scores: pd.DataFrame, path: Path | None) -> None:
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write a file so that a reader (or a failure) never sees half of it."""
+    """Write a file so that a reader (or a failure) never sees half of it; missing folders are made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
