@@ -94,12 +94,17 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress,
             progress("scoring item responses")
         scored = score_items(bundle)
         safety = flag_records(scored.flags)
+        disagreement = None
         if not bundle.has("scores.csv"):
             bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale",
                                                          "score", "n_items", "band"]]
+        else:
+            disagreement = scores_disagreement(bundle.get("scores.csv"), scored.scores)
     rules = load_criteria(criteria) if criteria else None
     results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed,
                       item_labels=feedback_labels(lib), progress=progress)
+    if bundle.has("item_responses.csv") and disagreement:
+        results["warnings"].append(disagreement)
     results["safety"] = safety
     if on_safety:
         on_safety(safety)
@@ -134,6 +139,21 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress,
         pdf_job.result()
         written["pdf"] = out_dir / "report.pdf"
     return {k: written[k] for k in FORMATS if k in written}
+
+
+def scores_disagreement(given, rescored) -> str | None:
+    """A warning when scores.csv differs from scoring the bundle's own item responses."""
+    key = ["participant_id", "timepoint", "instrument", "scale"]
+    both = given[key + ["score"]].merge(rescored[key + ["score"]], on=key, suffixes=("_given", "_items"))
+    a, b = both["score_given"].astype(float), both["score_items"].astype(float)
+    differ = both[~((a - b).abs() < 1e-9) & ~(a.isna() & b.isna())]
+    if differ.empty:
+        return None
+    first = differ.iloc[0]
+    shown = lambda v: "missing" if v != v else f"{v:g}"  # noqa: E731
+    return (f"scores.csv differs from scoring item_responses.csv for {len(differ)} scale score(s) (first: "
+            f"{first.participant_id} {first.timepoint} {first.instrument} {first.scale}: {shown(first.score_given)} "
+            f"given, {shown(first.score_items)} from the items); the analysis uses scores.csv")
 
 
 def score_items(bundle):
