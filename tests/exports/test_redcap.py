@@ -281,6 +281,10 @@ def test_separate_field_administrations_map_to_timepoints(tmp_path):
                                                          "baseline" else "0" for r in rows[1:]}])
     mapping = starter_mapping(read_dictionary(dd), [])
     assert mapping.fields["epds_1_fu"].timepoint == "post" and mapping.fields["epds_1"].timepoint == "pre"
+    confirmed = load_mapping(write(tmp_path, "map.yaml", mapping.to_yaml()))  # as a person would, after checking
+    result, _, _ = import_records(dd, records, confirmed)
+    assert dict(result.groupby("timepoint").value.agg(set)) == {"pre": {"1"}, "post": {"0"}}
+    assert len(result) == 20
 
 
 # --------------------------------------------------------------------------- export and round trip
