@@ -336,6 +336,7 @@ RECORDS_EDITS = {
     "a bad code": lambda t: t.replace("R1,baseline_arm_1,2,", "R1,baseline_arm_1,7,", 1),
     "an event the mapping does not know": lambda t: t.replace("followup_arm_1", "month_6_arm_1", 1),
     "an empty record id": lambda t: t.replace("\nR1,baseline", "\n,baseline", 1),
+    "an empty event": lambda t: t.replace("R1,baseline_arm_1", "R1,", 1),
     "JSON records that are an object": lambda t: '{"records": []}',
     "JSON records that do not parse": lambda t: "[{",
     "JSON records with a nested value": lambda t: '[{"record_id": "R1", "gad_1": {"x": 1}}]',

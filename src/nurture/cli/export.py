@@ -9,7 +9,8 @@ def export(
     bundle: Path = typer.Option(None, "--bundle", help="Write a study bundle into this folder (or .zip with --zip)."),
     deidentified: bool = typer.Option(False, "--deidentified", help="No identifiers, pseudonyms, day offsets."),
     as_zip: bool = typer.Option(False, "--zip", help="Write one zip file instead of a folder."),
-    free_text: bool = typer.Option(False, "--free-text", help="Include free-text answers in a de-identified bundle."),
+    free_text: bool = typer.Option(False, "--free-text", help="Include free-text answers in a de-identified bundle "
+                                                              "or REDCap export."),
     study: str = typer.Option(None, "--study", help="Study slug (default: the only study)."),
     spss: Path = typer.Option(None, "--spss", help="Write a wide SPSS file (.sav) with labels."),
     stata: Path = typer.Option(None, "--stata", help="Write a wide Stata file (.dta) with labels."),
@@ -56,7 +57,7 @@ def export(
         if bundle is not None:
             _bundle(the_study, bundle, deidentified, as_zip, free_text, pseudonyms)
         if redcap is not None:
-            _redcap(the_study, redcap, deidentified, pseudonyms)
+            _redcap(the_study, redcap, deidentified, free_text, pseudonyms)
         if any(targets.values()):
             from nurture.exports.wide import export_wide
 
@@ -80,14 +81,16 @@ def _bundle(study, target, deidentified, as_zip, free_text, pseudonyms) -> None:
     typer.echo(f"{path}  ({rows})")
 
 
-def _redcap(study, folder, deidentified, pseudonyms) -> None:
+def _redcap(study, folder, deidentified, free_text, pseudonyms) -> None:
     from nurture.accounts import audit
     from nurture.accounts.enums import AuditAction
     from nurture.capture.domain import study_settings
     from nurture.exports.bundle import collect
     from nurture.exports.redcap import export_redcap
 
-    data = collect(None, study, deidentified=deidentified, pseudonyms=pseudonyms)
+    data = collect(None, study, deidentified=deidentified, free_text=free_text, pseudonyms=pseudonyms)
+    for warning in data.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     cfg = study_settings(study)
     post = (cfg.post_opens_weeks + cfg.post_closes_weeks) * 7 // 2
     windows = {"pre": (0, 14, 14), "post": (post, post - cfg.post_opens_weeks * 7, cfg.post_closes_weeks * 7 - post)}

@@ -86,7 +86,7 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress,
     from .catalogue import build_catalogue, feedback_labels
 
     lib = library()
-    safety = []
+    safety, disagreement = [], None
     if bundle.has("item_responses.csv"):
         # Items are scored whenever they are there: for scores.csv when it is absent, and
         # always for the safety rules (a bundle's scores cannot tell an item-10 answer).
@@ -94,7 +94,6 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress,
             progress("scoring item responses")
         scored = score_items(bundle)
         safety = flag_records(scored.flags)
-        disagreement = None
         if not bundle.has("scores.csv"):
             bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale",
                                                          "score", "n_items", "band"]]
@@ -102,10 +101,9 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress,
             disagreement = scores_disagreement(bundle.get("scores.csv"), scored.scores)
     rules = load_criteria(criteria) if criteria else None
     results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed,
-                      item_labels=feedback_labels(lib), progress=progress)
-    if bundle.has("item_responses.csv") and disagreement:
+                      item_labels=feedback_labels(lib), progress=progress, safety=safety)
+    if disagreement:
         results["warnings"].append(disagreement)
-    results["safety"] = safety
     if on_safety:
         on_safety(safety)
     out_dir.mkdir(parents=True, exist_ok=True)

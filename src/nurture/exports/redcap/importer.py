@@ -305,6 +305,8 @@ def import_project(project: Project, mapping: Mapping, *, timepoints=TIMEPOINTS,
         if not record:
             raise RedcapError("the record id is empty", file=name, row=line, column=mapping.record_id)
         event = str(row.get("redcap_event_name", "")).strip() if has_events else ""
+        if has_events and not event:
+            raise RedcapError("the event is empty", file=name, row=line, column="redcap_event_name")
         event_tp = mapping.events.get(event) if has_events else None
         if event_tp == SKIP:
             summary.skipped_events[event] = summary.skipped_events.get(event, 0) + 1
