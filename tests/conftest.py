@@ -60,3 +60,14 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def sms_in_memory(settings):
+    """Text messages stay in memory in tests (``nurture.notifications.sms.outbox``); never the network."""
+    from nurture.notifications import sms
+
+    settings.SMS_URL = "memory://"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

@@ -82,3 +82,24 @@ def all_items(instrument_id: str, value) -> dict[str, str]:
     from nurture.instruments import library
 
     return {item.id: str(value) for item in library().get(instrument_id).rated_items}
+
+
+def keyed_answers(instrument_id: str, keyed: dict[str, int] | None = None, default: int = 0) -> dict[str, str]:
+    """Coded answers to every rated item whose *keyed* scores are ``default`` except those
+    given in ``keyed`` (reverse-keying is undone, so tests speak in scores)."""
+    from nurture.instruments import library
+
+    keyed = keyed or {}
+    out = {}
+    for item in library().get(instrument_id).rated_items:
+        want = keyed.get(item.id, default)
+        out[item.id] = str(next(v for v in item.values if item.keyed(v) == want))
+    return out
+
+
+def make_safety(site, *, emails: str = "", phones: str = "", **kwargs):
+    from nurture.safety.models import SiteSafety
+
+    row, _ = SiteSafety.objects.update_or_create(site=site, defaults={"on_call_emails": emails,
+                                                                       "on_call_phones": phones, **kwargs})
+    return row

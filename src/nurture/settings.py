@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "nurture.participants",
     "nurture.capture",
     "nurture.safety",
+    "nurture.notifications",
     "nurture.staff",
     "nurture.survey",
 ]
@@ -232,8 +233,56 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env_str("NURTURE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("NURTURE_FROM_EMAIL", "nurture@localhost")
+def _email_from_env() -> dict:
+    """``NURTURE_EMAIL_URL`` (e.g. ``smtp://user:pass@host:587?tls=1``), parsed by dj-email-url.
+
+    Development defaults to printing messages (``console://``); production refuses any
+    backend that does not deliver, because safety alerts travel by email.
+    """
+    import dj_email_url
+
+    url = env_str("NURTURE_EMAIL_URL") or ("" if PRODUCTION else "console://")
+    if not url:
+        raise ImproperlyConfigured("Refusing to start in production: NURTURE_EMAIL_URL must name the mail server "
+                                   "(e.g. smtp://user:pass@mail.example.org:587?tls=1); safety alerts are emailed.")
+    try:
+        config = dj_email_url.parse(url)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"NURTURE_EMAIL_URL is not a usable email URL: {exc}") from None
+    if "EMAIL_BACKEND" not in config:
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(f"NURTURE_EMAIL_URL scheme {scheme!r} is unknown "
+                                   "(use smtp, submission, console, file or memory)")
+    if PRODUCTION and not config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        raise ImproperlyConfigured("Refusing to start in production: NURTURE_EMAIL_URL must deliver mail "
+                                   "(smtp:// or submission://), not print or drop it; safety alerts are emailed.")
+    config["EMAIL_TIMEOUT"] = config.get("EMAIL_TIMEOUT") or env_int("NURTURE_EMAIL_TIMEOUT", 20)
+    return config
+
+
+_email = _email_from_env()
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
+DEFAULT_FROM_EMAIL = _email.get("DEFAULT_FROM_EMAIL") or env_str("NURTURE_FROM_EMAIL", "nurture@localhost")
+SERVER_EMAIL = _email.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
+
+# Text messages for urgent alerts (see nurture.notifications.sms): console in
+# development; in production unset means none, which ``nurture check`` reports.
+SMS_URL = env_str("NURTURE_SMS_URL") or ("" if PRODUCTION else "console://")
+try:
+    from nurture.notifications.sms import parse_url as _parse_sms_url
+
+    _parse_sms_url(SMS_URL)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"NURTURE_SMS_URL: {_exc}") from None
 
 LOGGING = {
     "version": 1,

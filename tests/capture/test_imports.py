@@ -48,6 +48,7 @@ def test_a_risk_answer_imported_from_redcap_raises_its_alert(world, confirmed_pr
     assert result.exit_code == 0, result.output
     alert = Alert.objects.get()
     assert (alert.dyad, alert.instrument, alert.rule, alert.severity) == (world.dyad1, "epds", "self_harm", "urgent")
+    assert alert.path == "import"
     assert "1 safety alert(s) raised" in result.stdout and f"{world.dyad1.code} epds self_harm" in result.stdout
     pre = Assessment.objects.get(dyad=world.dyad1, timepoint=Timepoint.PRE)
     assert (pre.status, pre.source) == (AssessmentStatus.COMPLETED, Source.IMPORT)

@@ -66,3 +66,33 @@ def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
             for _ in range(2)}
     assert len(keys) == 1 and len(keys.pop().strip()) > 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("email_url, problem", [
+    (None, "NURTURE_EMAIL_URL must name the mail server"),
+    ("console://", "NURTURE_EMAIL_URL must deliver mail"),
+    ("pigeon://loft", "NURTURE_EMAIL_URL scheme 'pigeon' is unknown"),
+])
+def test_production_refuses_to_start_without_a_mail_server_for_alerts(tmp_path, email_url, problem):
+    env = {"NURTURE_ENV": "production", "NURTURE_SECRET_KEY": "k" * 50, "NURTURE_ALLOWED_HOSTS": "nurture.example.org"}
+    if email_url:
+        env["NURTURE_EMAIL_URL"] = email_url
+    result = run(["alerts"], tmp_path, **env)
+    assert result.returncode == 2 and problem in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_email_url_configures_the_mail_server(tmp_path):
+    code = ("from django.conf import settings as s; import django; django.setup(); "
+            "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT)")
+    env = {k: v for k, v in os.environ.items() if k != "NURTURE_DATABASE_URL"}
+    env |= {"NURTURE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "nurture.settings",
+            "NURTURE_EMAIL_URL": "smtp://alerts%40example.org:s3cret@mail.example.org:587?tls=1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "mail.example.org", "587",
+                                  "alerts@example.org", "True", "20"]
+
+
+def test_a_bad_sms_url_is_named(tmp_path):
+    result = run(["alerts"], tmp_path, NURTURE_SMS_URL="pager://x")
+    assert result.returncode == 2 and "NURTURE_SMS_URL: unknown SMS scheme 'pager'" in result.stderr

@@ -39,8 +39,26 @@ def test_alerts_lists_open_alerts_as_json(world):
     result = runner.invoke(app, ["alerts", "--open", "--format", "json"])
     assert result.exit_code == 0
     [row] = json.loads(result.output)
-    assert (row["dyad"], row["severity"], row["rule"], row["acknowledged"], row["escalation_level"]) == (
-        world.dyad1.code, "urgent", "epds.self_harm", None, 0)
+    assert (row["dyad"], row["severity"], row["rule"], row["status"], row["acknowledged"],
+            row["escalation_level"]) == (world.dyad1.code, "urgent", "epds.self_harm", "open", None, 0)
+    assert row["notifications"] == []  # nobody to tell: no on-call list, no coordinator email
+
+
+def test_alerts_json_lists_each_message_and_send_notifications_delivers_them(world):
+    f.make_safety(world.site_a, emails="oncall@example.org", phones="+1 555 010 0100")
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=2))
+    [row] = json.loads(runner.invoke(app, ["alerts", "--format", "json"]).output)
+    assert row["notifications"] == [
+        {"channel": "email", "to": "oncall@example.org", "status": "pending", "attempts": 0, "last_error": None,
+         "kind": "alert"},
+        {"channel": "sms", "to": "+15550100100", "status": "pending", "attempts": 0, "last_error": None,
+         "kind": "alert"}]
+    result = runner.invoke(app, ["send-notifications"])
+    assert result.exit_code == 0 and "2 message(s) sent, 0 failed" in result.output
+    [row] = json.loads(runner.invoke(app, ["alerts", "--format", "json"]).output)
+    assert [(n["status"], n["attempts"]) for n in row["notifications"]] == [("sent", 1), ("sent", 1)]
+    assert [m.to for m in mail.outbox] == [["oncall@example.org"]]
 
 
 @time_machine.travel(dt.datetime(2025, 12, 23, 14, tzinfo=dt.UTC), tick=False)

@@ -1,167 +1,308 @@
+"""The alert lifecycle: raised with its messages queued in the same transaction, a worse
+answer never silently absorbed, acknowledged with a real note, closed with an outcome by
+the right people, escalated without end and without skipping, and a withdrawal noted."""
+
 import datetime as dt
 
 import pytest
-from django.core import mail
 
 from nurture.accounts.enums import Role
 from nurture.capture import domain as capture
 from nurture.capture.enums import Timepoint
-from nurture.capture.models import ItemResponse, StudySettings
+from nurture.capture.models import ItemResponse
 from nurture.common.errors import DomainError, NotPermitted
+from nurture.notifications.models import Notification
+from nurture.participants import domain as participants
+from nurture.participants.enums import EnrollmentStatus
 from nurture.safety import domain as safety
 from nurture.safety.models import Alert
 
 from .. import factories as f
 
 NOW = dt.datetime(2026, 1, 2, 15, 0, tzinfo=dt.UTC)
+NOTE = "Called her at 15:20; she is safe at home with her sister."
+
+
+def minutes(n):
+    return NOW + dt.timedelta(minutes=n)
 
 
 @pytest.fixture
 def pre(world):
-    world.site_a.on_call_emails = "oncall@example.org"
-    world.site_a.save()
-    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
-    return assessment
+    f.make_safety(world.site_a, emails="oncall@example.org", phones="+1 555 010 0100")
+    for user, email in ((world.coordinator, "coord@example.org"), (world.admin, "admin@example.org")):
+        user.email = email
+        user.save()
+    return capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
 
 
-@pytest.mark.parametrize("keyed, urgent", [(0, False), (1, True), (3, True)])
-def test_epds_item_10_raises_an_urgent_alert_in_the_same_save(pre, keyed, urgent, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        result = capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=keyed), now=NOW)
-    assert result.urgent is urgent
-    alerts = Alert.objects.filter(rule="self_harm")
-    assert alerts.count() == (1 if urgent else 0)
-    if urgent:
-        alert = alerts.get()
-        assert (alert.severity, alert.triggering, alert.dyad) == ("urgent", {"subject": "item 10", "observed": keyed},
-                                                                  pre.dyad)
-        assert len(mail.outbox) == 1 and mail.outbox[0].to == ["oncall@example.org"]
-        assert "Leakwell" not in mail.outbox[0].body and pre.dyad.code in mail.outbox[0].subject
+def item10(pre, keyed, when=NOW):
+    return capture.save_answers(pre, "epds", f.keyed_answers("epds", {"10": keyed}), now=when)
 
 
-@pytest.mark.parametrize("instrument, answers, rule, severity", [
-    ("phq9", {"9": "1"}, "self_harm", "urgent"),
-    ("gad7", {str(i): "3" for i in range(1, 6)} | {"6": "0", "7": "0"}, "severe_anxiety", "follow_up"),
-    ("pbq", {"18": "0", "24": "5"}, "incipient_abuse", "urgent"),
-])
-def test_each_rule_fires(world, instrument, answers, rule, severity):
-    settings = StudySettings.objects.create(study=world.study, battery={"pre": [instrument]})
-    assert settings.pk
-    assessment = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
-    base = f.all_items(instrument, 0 if instrument != "pbq" else 5)
-    capture.save_answers(assessment, instrument, base | answers, now=NOW)
-    assert list(Alert.objects.values_list("rule", "severity")) == [(rule, severity)]
+def messages(alert, kind=None):
+    notes = Notification.objects.filter(alert=alert).order_by("pk")
+    if kind:
+        notes = notes.filter(kind=kind)
+    return [(n.channel, n.to) for n in notes]
 
 
-def test_the_same_rule_does_not_alert_twice_for_one_assessment(pre):
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=2), now=NOW)
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=3), now=NOW)
-    capture.submit_assessment(pre, now=NOW)
-    assert Alert.objects.filter(rule="self_harm").count() == 1
+# --------------------------------------------------------------------------- raising and messages
 
 
-def test_an_unanswered_safety_item_raises_a_follow_up_at_submission(pre):
-    answers = f.epds_answers()
-    del answers["10"]
-    capture.save_answers(pre, "epds", answers, now=NOW)
-    assert not Alert.objects.exists()  # she may still go back and answer
-    capture.submit_assessment(pre, now=NOW)
-    assert list(Alert.objects.values_list("rule", "severity")) == [("safety_item_unanswered", "follow_up")]
+def test_an_urgent_answer_queues_email_and_text_to_the_on_call_list_in_the_same_transaction(world, pre):
+    result = item10(pre, 1)
+    alert = Alert.objects.get()
+    assert result.alerts == [alert] and result.urgent_topics == {"self_harm"}
+    assert (alert.severity, alert.topic, alert.status, alert.triggering) == (
+        "urgent", "self_harm", "open", {"subject": "item 10", "observed": 1.0, "partial": False, "path": "survey"})
+    assert messages(alert) == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+    note = Notification.objects.filter(channel="email").get()
+    assert note.status == "pending" and note.next_attempt_at == NOW
+    assert "NC-0001" in note.subject and f"/alerts/{alert.pk}/" in note.body
+    for secret in ("Leakwell", "Aurelia", "self-harm", "item 10", "harm"):
+        assert secret not in note.body and secret not in note.subject
 
 
-def test_an_alert_is_never_lost_when_sending_the_email_fails(pre, monkeypatch, django_capture_on_commit_callbacks):
-    def broken(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr("nurture.safety.domain.send_mail", broken)
-    with django_capture_on_commit_callbacks(execute=True):
-        capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
-    assert Alert.objects.filter(rule="self_harm").exists()
-    assert ItemResponse.objects.filter(assessment=pre, item="10").exists()
+def test_a_follow_up_alert_is_emailed_but_not_texted(world, pre):
+    capture.save_answers(pre, "epds", f.keyed_answers("epds", {"10": 0}, default=2), now=NOW)
+    alert = Alert.objects.get()
+    assert alert.severity == "follow_up" and messages(alert) == [("email", "oncall@example.org")]
 
 
-def test_answers_and_alert_roll_back_together(pre, monkeypatch):
-    def fail_after_alert(*args, **kwargs):
+def test_answers_alert_and_messages_roll_back_together(pre, monkeypatch):
+    def crash(*args, **kwargs):
         raise RuntimeError("crash after the alert row")
 
-    monkeypatch.setattr("nurture.safety.domain.audit.record", fail_after_alert)
+    monkeypatch.setattr("nurture.safety.domain.audit.record", crash)
     with pytest.raises(RuntimeError):
-        capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
+        item10(pre, 1)
     assert not Alert.objects.exists() and not ItemResponse.objects.exists()
+    assert not Notification.objects.exists()
 
 
-def test_acknowledging_needs_the_action_taken_and_happens_once(world, pre):
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
+def test_without_an_on_call_list_the_coordinators_are_told(world, pre):
+    f.make_safety(world.site_a)
+    item10(pre, 1)
+    assert messages(Alert.objects.get()) == [("email", "coord@example.org")]
+
+
+def test_with_nobody_to_tell_the_alert_says_so(world, pre, client_for):
+    f.make_safety(world.site_a)
+    world.coordinator.email = ""
+    world.coordinator.save()
+    item10(pre, 1)
     alert = Alert.objects.get()
+    assert not alert.notifications.exists()
+    assert list(alert.events.values_list("kind", flat=True)) == ["raised", "nobody"]
+    page = client_for(world.facilitator).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Nobody was notified" in page
+    banner = client_for(world.facilitator).get("/").content.decode()
+    assert "nobody notified" in banner
+
+
+# --------------------------------------------------------------------------- worse answers
+
+
+def test_a_worse_answer_after_acknowledgement_raises_a_new_alert_and_the_crisis_page(world, pre):
+    item10(pre, 1)
+    first = Alert.objects.get()
+    safety.acknowledge_alert(world.facilitator, first, NOTE, now=minutes(10))
+
+    result = item10(pre, 3, when=minutes(30))
+
+    second = Alert.objects.exclude(pk=first.pk).get()
+    assert result.alerts == [second] and result.urgent
+    assert (second.previous, second.status, second.observed) == (first, "open", 3.0)
+    assert messages(second) == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+    assert first.events.filter(kind="raised_again").exists()
+
+
+def test_the_same_or_a_milder_answer_raises_nothing_more(world, pre):
+    item10(pre, 2)
+    safety.acknowledge_alert(world.facilitator, Alert.objects.get(), NOTE, now=minutes(5))
+    for keyed in (2, 1, 0, 2):
+        result = item10(pre, keyed, when=minutes(10))
+        assert result.alerts == []
+    assert Alert.objects.count() == 1 and Notification.objects.count() == 2
+
+
+def test_a_worse_answer_on_an_open_alert_updates_it_and_tells_the_on_call_list_again(world, pre):
+    item10(pre, 1)
+    result = item10(pre, 3, when=minutes(2))
+    alert = Alert.objects.get()
+    assert result.alerts == [alert]
+    assert (alert.observed, alert.triggering["earlier"]) == (3.0, [1.0])
+    assert messages(alert, "alert_worse") == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+
+
+def test_saving_the_risk_page_again_still_shows_the_crisis_page(pre):
+    first = item10(pre, 2)
+    again = item10(pre, 2, when=minutes(1))
+    assert first.urgent and again.urgent and again.alerts == []
+
+
+# --------------------------------------------------------------------------- acknowledging and closing
+
+
+@pytest.mark.parametrize("note", ["", ".....", "ok ok ok", "called"])
+def test_acknowledging_needs_a_note_a_colleague_can_act_on(world, pre, note):
+    item10(pre, 1)
     with pytest.raises(DomainError, match="Describe the action taken"):
-        safety.acknowledge_alert(world.facilitator, alert, "ok")
-    safety.acknowledge_alert(world.facilitator, alert, "Called her; she is safe; midwife informed.",
-                             now=NOW + dt.timedelta(minutes=20))
-    alert.refresh_from_db()
-    assert (alert.acknowledged_by, alert.acknowledged_at) == (world.facilitator, NOW + dt.timedelta(minutes=20))
-    with pytest.raises(DomainError, match="Already acknowledged"):
-        safety.acknowledge_alert(world.coordinator, alert, "Again, second person.")
+        safety.acknowledge_alert(world.facilitator, Alert.objects.get(), note)
+    assert Alert.objects.get().status == "open"
+
+
+def test_acknowledging_happens_once_and_stops_escalation(world, pre):
+    item10(pre, 1)
+    alert = safety.acknowledge_alert(world.facilitator, Alert.objects.get(), NOTE, now=minutes(20))
+    assert (alert.status, alert.acknowledged_by, alert.acknowledged_at) == ("acknowledged", world.facilitator,
+                                                                            minutes(20))
+    with pytest.raises(DomainError, match="Already acknowledged by fac_1"):
+        safety.acknowledge_alert(world.coordinator, alert, NOTE)
+    assert safety.escalate_alerts(minutes(600)) == []
+
+
+def test_a_facilitator_cannot_close_an_urgent_alert_but_a_clinical_responder_can(world, pre):
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    with pytest.raises(NotPermitted, match="clinical responders"):
+        safety.close_alert(world.facilitator, alert, "contacted_mother", NOTE)
+    closed = safety.close_alert(world.coordinator, alert, "safety_plan", NOTE, now=minutes(40))
+    assert (closed.status, closed.outcome, closed.closed_by, closed.acknowledged_at) == (
+        "closed", "safety_plan", world.coordinator, minutes(40))
+    with pytest.raises(DomainError, match="Already closed"):
+        safety.close_alert(world.admin, closed, "referred", NOTE)
+
+
+def test_the_site_chooses_its_clinical_responders(world, pre):
+    f.make_safety(world.site_a, emails="oncall@example.org", clinical_responder_roles=["administrator"])
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    with pytest.raises(NotPermitted):
+        safety.close_alert(world.coordinator, alert, "referred", NOTE)
+    assert safety.close_alert(world.admin, alert, "referred", NOTE).status == "closed"
+
+
+def test_anyone_responsible_may_close_a_follow_up_alert(world, pre):
+    capture.save_answers(pre, "epds", f.keyed_answers("epds", {"10": 0}, default=2), now=NOW)
+    alert = Alert.objects.get(rule="probable_depression")
+    assert safety.close_alert(world.facilitator, alert, "contacted_mother", NOTE).status == "closed"
+
+
+@pytest.mark.parametrize("outcome, note", [("", NOTE), ("resolved", NOTE), ("referred", "....")])
+def test_closing_needs_a_structured_outcome_and_a_note(world, pre, outcome, note):
+    item10(pre, 1)
+    with pytest.raises(DomainError):
+        safety.close_alert(world.coordinator, Alert.objects.get(), outcome, note)
 
 
 def test_alerts_are_visible_to_staff_responsible_for_the_dyad_only(world, pre):
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
+    item10(pre, 1)
     alert = Alert.objects.get()
     assert list(safety.visible_alerts(world.facilitator)) == [alert]
     assert list(safety.visible_alerts(world.coordinator)) == [alert]
     for outsider in (world.other_facilitator, world.outsider, world.researcher):
         assert not safety.visible_alerts(outsider).exists()
     with pytest.raises(NotPermitted):
-        safety.acknowledge_alert(world.outsider, alert, "Not mine to acknowledge.")
+        safety.acknowledge_alert(world.outsider, alert, NOTE)
+    with pytest.raises(NotPermitted):
+        safety.close_alert(world.outsider, alert, "referred", NOTE)
 
 
-def test_urgent_alerts_escalate_to_coordinators_then_administrators(world, pre):
-    world.coordinator.email = "coord@example.org"
+# --------------------------------------------------------------------------- escalation
+
+
+def kinds(alert):
+    return [k for k in Notification.objects.filter(alert=alert).order_by("pk").values_list("kind", flat=True)
+            if k.startswith("escalation")]
+
+
+def test_escalation_goes_to_coordinators_then_administrators_then_repeats_until_acknowledged(world, pre):
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    assert safety.escalate_alerts(minutes(59)) == []
+    assert [a.escalation_level for a in safety.escalate_alerts(minutes(60))] == [1]
+    assert messages(alert, "escalation_1") == [("email", "coord@example.org")]
+    assert safety.escalate_alerts(minutes(90)) == []
+    assert [a.escalation_level for a in safety.escalate_alerts(minutes(120))] == [2]
+    assert messages(alert, "escalation_2") == [("email", "admin@example.org")]
+    assert safety.escalate_alerts(minutes(179)) == []
+    [repeat] = safety.escalate_alerts(minutes(180))
+    assert (repeat.escalation_level, repeat.escalation_repeats) == (3, 1)
+    assert messages(alert, "escalation_repeat") == [
+        ("email", "admin@example.org"), ("email", "coord@example.org"), ("email", "oncall@example.org"),
+        ("sms", "+15550100100")]
+    # Ten hours on, nobody has acknowledged: it is still repeating.
+    [later] = safety.escalate_alerts(minutes(600))
+    assert later.escalation_repeats == 8
+    safety.acknowledge_alert(world.coordinator, alert, NOTE, now=minutes(601))
+    assert safety.escalate_alerts(minutes(900)) == []
+
+
+def test_a_late_checker_still_notifies_each_level_in_order(world, pre):
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    [escalated] = safety.escalate_alerts(minutes(125))  # the checker did not run for two hours
+    assert escalated.escalation_level == 2
+    assert kinds(alert) == ["escalation_1", "escalation_2"]
+    [escalated] = safety.escalate_alerts(minutes(60 * 9))  # and then not for seven more
+    assert kinds(alert) == ["escalation_1", "escalation_2"] + ["escalation_repeat"] * 4
+    assert escalated.escalation_repeats == 7  # missed repeats collapse into one round of messages
+
+
+def test_escalation_times_are_set_per_site(world, pre):
+    f.make_safety(world.site_a, emails="oncall@example.org", escalation_minutes=15, repeat_minutes=10)
+    item10(pre, 1)
+    assert [a.escalation_level for a in safety.escalate_alerts(minutes(16))] == [1]
+    assert [a.escalation_level for a in safety.escalate_alerts(minutes(41))] == [3]
+
+
+def test_follow_up_alerts_do_not_escalate(world, pre):
+    capture.save_answers(pre, "epds", f.keyed_answers("epds", {"10": 0}, default=2), now=NOW)
+    assert safety.escalate_alerts(minutes(60 * 24)) == []
+
+
+def test_escalation_with_nobody_to_tell_is_recorded_not_claimed(world, pre):
+    f.make_safety(world.site_a, emails="oncall@example.org")
+    world.coordinator.email = ""
     world.coordinator.save()
-    world.admin.email = "admin@example.org"
-    world.admin.save()
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
-    mail.outbox.clear()
-    assert safety.escalate_alerts(NOW + dt.timedelta(minutes=59)) == []
-    [alert] = safety.escalate_alerts(NOW + dt.timedelta(minutes=60))
-    assert alert.escalation_level == 1
-    assert safety.escalate_alerts(NOW + dt.timedelta(minutes=90)) == []
-    [alert] = safety.escalate_alerts(NOW + dt.timedelta(minutes=121))
-    assert alert.escalation_level == 2
-    assert safety.escalate_alerts(NOW + dt.timedelta(hours=10)) == []
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    safety.escalate_alerts(minutes(61))
+    assert kinds(alert) == []
+    assert alert.events.filter(kind="nobody").count() == 1
 
 
-def test_escalation_emails_go_out_after_commit(world, pre, django_capture_on_commit_callbacks):
-    world.coordinator.email = "coord@example.org"
-    world.coordinator.save()
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
-    with django_capture_on_commit_callbacks(execute=True):
-        safety.escalate_alerts(NOW + dt.timedelta(minutes=61))
-    assert [m.to for m in mail.outbox] == [["coord@example.org"]]
-    assert "ESCALATED" in mail.outbox[0].subject
+# --------------------------------------------------------------------------- leaving the study
 
 
-def test_acknowledged_and_follow_up_alerts_do_not_escalate(world, pre):
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1, level=2), now=NOW)
-    urgent = Alert.objects.get(rule="self_harm")
-    safety.acknowledge_alert(world.coordinator, urgent, "Called and made a plan.", now=NOW)
-    assert Alert.objects.filter(rule="probable_depression").exists()
-    assert safety.escalate_alerts(NOW + dt.timedelta(days=3)) == []
+def test_withdrawal_revokes_her_links_and_is_noted_on_her_open_alerts(world, pre, client):
+    _, token = capture.issue_link(world.coordinator, pre)
+    item10(pre, 2)
+    alert = Alert.objects.get()
+    dyad = participants.change_status(world.coordinator, world.dyad1, EnrollmentStatus.WITHDRAWN,
+                                      effective_on=dt.date(2026, 1, 3), reason="Moved away")
+    assert dyad.revoked_links == 1
+    assert client.get(f"/s/{token}/").status_code == 410
+    assert client.post(f"/s/{token}/p/1/", {"item-10": "0"}).status_code == 410
+    alert.refresh_from_db()
+    assert alert.status == "open"
+    [event] = alert.events.filter(kind="dyad_ended")
+    assert "withdrew on 03 Jan 2026" in event.note
+    safety.escalate_alerts(dt.datetime(2026, 1, 3, 18, 0, tzinfo=dt.UTC))
+    escalation = Notification.objects.filter(alert=alert, kind="escalation_1").first()
+    assert escalation is not None and "withdrew on 03 Jan 2026" in escalation.body
 
 
-def test_the_escalation_time_is_configurable_per_study(world, pre):
-    StudySettings.objects.filter(study=world.study).update(escalation_minutes=15)
-    capture.save_answers(pre, "epds", f.epds_answers(self_harm_keyed=1), now=NOW)
-    assert len(safety.escalate_alerts(NOW + dt.timedelta(minutes=16))) == 1
+@pytest.mark.parametrize("status", [EnrollmentStatus.LOST, EnrollmentStatus.COMPLETED])
+def test_loss_and_completion_revoke_links_too(world, pre, status):
+    _, token = capture.issue_link(world.coordinator, pre)
+    participants.change_status(world.coordinator, world.dyad1, status, effective_on=dt.date(2026, 1, 3),
+                               reason="No contact after three attempts")
+    with pytest.raises(capture.InvalidLink):
+        capture.resolve_token(token)
 
 
-def test_crisis_resources_default_and_per_site(world):
-    from nurture.safety.models import SiteSafety
-
-    assert safety.crisis_resources(world.site_a, "es")[0]["contact"].endswith("988")
-    SiteSafety.objects.create(site=world.site_a, crisis_resources={"en": [{"name": "Local line", "contact": "555"}]})
-    assert safety.crisis_resources(world.site_a, "en") == [{"name": "Local line", "contact": "555"}]
-    assert safety.crisis_resources(world.site_a, "es") == [{"name": "Local line", "contact": "555"}]
-
-
-def test_role_enum_is_used_for_recipients(world):
+def test_recipients_use_the_role_enum(world):
     assert Role.COORDINATOR.value == "coordinator"

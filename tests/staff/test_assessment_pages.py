@@ -27,15 +27,68 @@ def test_staff_not_responsible_for_the_dyad_see_no_banner(world, client_for, ale
     assert f"/alerts/{Alert.objects.get(rule='self_harm').pk}/" not in html
 
 
-def test_acknowledging_from_the_alert_page(world, client_for, alerting):
+def test_acknowledging_from_the_alert_page_keeps_what_was_typed_on_a_refusal(world, client_for, alerting):
     client = client_for(world.facilitator)
     alert = Alert.objects.get(rule="self_harm")
-    response = client.post(f"/alerts/{alert.pk}/", {"action_taken": "x"})
-    assert "Describe the action taken" in response.content.decode()
-    response = client.post(f"/alerts/{alert.pk}/", {"action_taken": "Phoned her, made a safety plan."})
+    response = client.post(f"/alerts/{alert.pk}/", {"action": "acknowledge", "ack-action_taken": "....."})
+    html = response.content.decode()
+    assert html.count("Describe the action taken") == 1 and ".....</textarea>" in html
+    response = client.post(f"/alerts/{alert.pk}/", {"action": "acknowledge",
+                                                     "ack-action_taken": "Phoned her, made a safety plan."})
     assert response.status_code == 302
     alert.refresh_from_db()
-    assert alert.acknowledged_by == world.facilitator
+    assert (alert.status, alert.acknowledged_by) == ("acknowledged", world.facilitator)
+
+
+def test_a_facilitator_is_told_who_may_close_an_urgent_alert(world, client_for, alerting):
+    alert = Alert.objects.get(rule="self_harm")
+    html = client_for(world.facilitator).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Close with an outcome" not in html
+    assert "Only the site's clinical responders (coordinators, administrators)" in html
+    response = client_for(world.facilitator).post(f"/alerts/{alert.pk}/", {
+        "action": "close", "close-outcome": "referred", "close-note": "Referred to her doctor today."})
+    assert response.status_code == 403
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+
+
+def test_closing_from_the_alert_page_records_the_outcome(world, client_for, alerting):
+    alert = Alert.objects.get(rule="self_harm")
+    client = client_for(world.coordinator)
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Close with an outcome" in html and "Emergency services called" in html
+    response = client.post(f"/alerts/{alert.pk}/", {"action": "close", "close-outcome": "referred",
+                                                    "close-note": "Referred to the perinatal team today."})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome, alert.closed_by) == ("closed", "referred", world.coordinator)
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Referred for clinical care" in html and "Referred to the perinatal team today." in html
+
+
+def test_the_alert_page_shows_who_was_told_and_the_history(world, client_for, alerting):
+    alert = Alert.objects.get(rule="self_harm")
+    alert.notifications.all().delete()
+    f.make_safety(world.site_a, emails="oncall@example.org")
+    capture.save_answers(alerting, "epds", f.epds_answers(self_harm_keyed=3))  # a worse answer: told again
+    html = client_for(world.coordinator).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "oncall@example.org" in html and "Waiting to be sent" in html
+    assert "Worse answer" in html and "item 10: 1 → 3" in html
+
+
+def test_the_alert_list_has_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries):
+    client = client_for(world.coordinator)
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=1))
+    with django_assert_max_num_queries(20) as one:
+        client.get("/alerts/?view=all")
+    for dyad in (world.dyad2,):
+        other = capture.schedule_assessment(world.coordinator, dyad, Timepoint.PRE)
+        capture.save_answers(other, "epds", f.epds_answers(self_harm_keyed=2, level=2))
+        capture.save_answers(other, "gad7", f.all_items("gad7", 3))
+    with django_assert_max_num_queries(len(one.captured_queries)) as many:
+        response = client.get("/alerts/?view=all")
+    assert response.content.decode().count('href="/alerts/') >= 4
+    assert len(many.captured_queries) == len(one.captured_queries)
 
 
 def test_issuing_a_link_shows_it_once_with_a_qr_code(world, client_for):
@@ -69,3 +122,15 @@ def test_paper_entry_keeps_what_was_typed_on_a_concurrent_edit(world, client_for
 def test_an_outsider_cannot_open_the_assessment(world, client_for):
     assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
     assert client_for(world.outsider).get(f"/assessments/{assessment.pk}/").status_code == 404
+
+
+def test_the_alert_page_gives_the_time_in_the_sites_own_zone(world, client_for):
+    import datetime as dt
+
+    world.site_a.time_zone = "America/Los_Angeles"
+    world.site_a.save()
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=1),
+                         now=dt.datetime(2026, 1, 2, 15, 0, tzinfo=dt.UTC))
+    html = client_for(world.coordinator).get(f"/alerts/{Alert.objects.get().pk}/").content.decode()
+    assert "raised Fri 02 Jan 2026 07:00 PST" in html

@@ -16,6 +16,8 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(max_length=20, choices=Role.choices)
     site = models.ForeignKey("program.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    mobile = models.CharField(max_length=32, blank=True,
+                              help_text="Mobile number for text messages about urgent safety alerts.")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

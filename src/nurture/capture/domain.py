@@ -22,6 +22,7 @@ from nurture.instruments import ResponseError, library
 from nurture.instruments import score as score_instrument
 from nurture.participants.enums import EnrollmentStatus
 from nurture.safety.domain import raise_alerts
+from nurture.safety.enums import AlertPath
 
 from .enums import AssessmentStatus, Entry, Source, Timepoint
 from .models import Assessment, ItemResponse, ResponseRevision, Score, StudySettings, SurveyLink
@@ -39,11 +40,19 @@ class ConcurrentEdit(DomainError):
 
 @dataclass
 class SaveResult:
+    """What a save did for safety: the alerts it raised or made worse, and the topics of
+    the urgent rules its answers meet now (the mother sees the crisis page for these,
+    every time she saves such an answer, even when the alert already exists)."""
+
     alerts: list = field(default_factory=list)
+    urgent_topics: set[str] = field(default_factory=set)
 
     @property
     def urgent(self) -> bool:
-        return any(a.severity == "urgent" for a in self.alerts)
+        return bool(self.urgent_topics) or any(a.severity == "urgent" for a in self.alerts)
+
+    def __add__(self, other: SaveResult) -> SaveResult:
+        return SaveResult(self.alerts + other.alerts, self.urgent_topics | other.urgent_topics)
 
 
 def study_settings(study) -> StudySettings:
@@ -137,6 +146,19 @@ def revoke_links(by, assessment: Assessment, now: dt.datetime | None = None) -> 
     return count
 
 
+def revoke_dyad_links(by, dyad, now: dt.datetime | None = None, *, why: str = "") -> int:
+    """Revoke every usable survey link of the dyad (she withdrew, was lost or completed):
+    her link then answers 410 and takes no more answers. A coordinator can still issue a
+    new link on purpose. Side effects: SurveyLink rows, an audit entry. Call inside the
+    status change's transaction."""
+    now = now or timezone.now()
+    count = SurveyLink.objects.usable(now).filter(assessment__dyad=dyad).update(revoked_at=now)
+    if count:
+        audit.record(by, AuditAction.UPDATE, dyad, site_id=dyad.site_id, after={"links_revoked": count},
+                     summary=f"Revoked {count} survey link(s) of {dyad.code}" + (f": {why}" if why else ""))
+    return count
+
+
 def resolve_token(token: str, now: dt.datetime | None = None) -> SurveyLink:
     """The link for a token, or InvalidLink saying why it cannot be used."""
     now = now or timezone.now()
@@ -199,20 +221,38 @@ def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[s
     return changes
 
 
-def _score_saved(assessment: Assessment, instrument_id: str):
-    answers = {k: v for k, v in current_answers(assessment, instrument_id).items() if v != ""}
+def _score_saved(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST):
+    answers = {k: v for k, v in current_answers(assessment, instrument_id, entry).items() if v != ""}
     return score_instrument(library().get(instrument_id), answers)
 
 
-def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool, result=None) -> list:
-    """Run the instrument's safety rules on its saved answers; create alerts for new flags.
+def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool, path: AlertPath, by=None,
+              result=None, entry: Entry = Entry.FIRST) -> SaveResult:
+    """Run the instrument's safety rules on its saved answers (of one paper entry);
+    raise alerts for new or worse flags.
 
     An unanswered safety item only counts once the assessment is submitted (``final``):
     before that the mother may still go back to it.
     """
-    result = result or _score_saved(assessment, instrument_id)
+    result = result or _score_saved(assessment, instrument_id, entry)
     flags = [f for f in result.flags if final or f.rule != "safety_item_unanswered"]
-    return raise_alerts(assessment, instrument_id, flags, now)
+    alerts = raise_alerts(assessment, instrument_id, flags, now, path=path, by=by)
+    return SaveResult(alerts, {f.topic for f in result.flags if f.severity == "urgent"})
+
+
+def safety_topics(assessment: Assessment) -> dict[str, set[str]]:
+    """What the mother should be shown now: ``{"urgent": topics, "follow_up": topics}``
+    from the rules her saved answers meet, and from the assessment's unresolved alerts."""
+    topics = {"urgent": set(), "follow_up": set()}
+    for instrument_id in assessment.instruments:
+        if not ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id).exists():
+            continue
+        for flag in _score_saved(assessment, instrument_id).flags:
+            if flag.rule != "safety_item_unanswered":
+                topics[flag.severity].add(flag.topic)
+    for severity, topic in assessment.alerts.unresolved().exclude(topic="unanswered").values_list("severity", "topic"):
+        topics[severity].add(topic)
+    return topics
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -221,12 +261,14 @@ def _lock(assessment: Assessment) -> Assessment:
 
 @transaction.atomic
 def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, str], *, by=None,
-                 now: dt.datetime | None = None) -> SaveResult:
-    """Save one page of answers (participant autosave or staff entry) and run the safety rules.
+                 now: dt.datetime | None = None, path: AlertPath = AlertPath.SURVEY) -> SaveResult:
+    """Save answers of one instrument (a page, or one answer as it is chosen, or a staff
+    entry) and run its safety rules on everything saved for it.
 
     Idempotent: saving the same answers twice changes nothing and raises no second
-    alert. Side effects: ItemResponse rows, assessment status/version, Alert rows (same
-    transaction), audit entry for staff changes.
+    alert (a worse answer does). Side effects: ItemResponse rows, assessment
+    status/version, Alert rows and queued notifications (same transaction), audit entry
+    for staff changes.
     """
     now = now or timezone.now()
     assessment = _lock(assessment)
@@ -245,7 +287,7 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
         audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
                      before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
                      summary=f"Entered {instrument_id} answers for {assessment}")
-    return SaveResult(alerts=_evaluate(assessment, instrument_id, now, final=False))
+    return _evaluate(assessment, instrument_id, now, final=False, path=path, by=by)
 
 
 def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> list[Score]:
@@ -261,7 +303,8 @@ def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> li
 
 
 @transaction.atomic
-def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | None = None) -> SaveResult:
+def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | None = None,
+                      path: AlertPath = AlertPath.SUBMISSION) -> SaveResult:
     """Complete the assessment: score every instrument, run every safety rule, close it.
 
     Submitting again (double click, back button, retry) returns the same result and
@@ -273,11 +316,10 @@ def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | Non
         return SaveResult(alerts=list(assessment.alerts.all()))
     if assessment.status not in AssessmentStatus.open():
         raise DomainError("This assessment is closed.")
-    alerts = []
     for instrument_id in assessment.instruments:
         result = _score_saved(assessment, instrument_id)
         _rescore(assessment, instrument_id, now, result)
-        alerts += _evaluate(assessment, instrument_id, now, final=True, result=result)
+        _evaluate(assessment, instrument_id, now, final=True, path=path, by=by, result=result)
     today = timezone.localdate(now)
     Assessment.objects.filter(pk=assessment.pk).update(
         status=AssessmentStatus.COMPLETED, completed_at=now, out_of_window=not assessment.in_window(today),
@@ -336,7 +378,7 @@ def correct_response(by, assessment: Assessment, instrument_id: str, item_id: st
                  after={"value": cleaned[item_id], "scores": after_scores, "reason": reason.strip()},
                  summary=f"Corrected {instrument_id} item {item_id} of {assessment}")
     final = assessment.status == AssessmentStatus.COMPLETED
-    return SaveResult(alerts=_evaluate(assessment, instrument_id, now, final=final))
+    return _evaluate(assessment, instrument_id, now, final=final, path=AlertPath.CORRECTION, by=by)
 
 
 @transaction.atomic
@@ -354,7 +396,7 @@ def enter_paper_form(by, assessment: Assessment, instrument_id: str, answers: di
     if entry == Entry.FIRST:
         if locked.source != Source.PAPER:
             Assessment.objects.filter(pk=locked.pk).update(source=Source.PAPER)
-        return save_answers(locked, instrument_id, answers, by=by, now=now)
+        return save_answers(locked, instrument_id, answers, by=by, now=now, path=AlertPath.PAPER_FIRST)
     first_by = (ItemResponse.objects.filter(assessment=locked, instrument=instrument_id, entry=Entry.FIRST)
                 .values_list("entered_by", flat=True).first())
     if first_by is None:
@@ -366,7 +408,10 @@ def enter_paper_form(by, assessment: Assessment, instrument_id: str, answers: di
     Assessment.objects.filter(pk=locked.pk).update(version=F("version") + 1)
     audit.record(by, AuditAction.CREATE, locked, site_id=locked.dyad.site_id,
                  summary=f"Second entry of {instrument_id} for {locked}")
-    return SaveResult()
+    # A risk answer in the checking entry alerts now, before anyone reconciles the two
+    # entries: the paper form may say what the first typist missed.
+    return _evaluate(locked, instrument_id, now, final=False, path=AlertPath.PAPER_SECOND, by=by,
+                     entry=Entry.SECOND)
 
 
 def compare_entries(assessment: Assessment, instrument_id: str) -> list[dict]:

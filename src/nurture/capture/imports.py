@@ -25,6 +25,7 @@ from nurture.accounts import audit
 from nurture.accounts.enums import AuditAction
 from nurture.common.errors import DomainError
 from nurture.participants.models import Dyad
+from nurture.safety.enums import AlertPath
 
 from . import domain
 from .enums import AssessmentStatus, Source, Timepoint
@@ -116,12 +117,13 @@ def import_answers(by, study, answers: Iterable[dict], *, source_name: str,
         assessment.refresh_from_db()
         for instrument_id, values in instruments.items():
             try:
-                result = domain.save_answers(assessment, instrument_id, values, by=by, now=now)
+                result = domain.save_answers(assessment, instrument_id, values, by=by, now=now,
+                                             path=AlertPath.IMPORT)
             except DomainError as exc:
                 raise DomainError(f"{where} {instrument_id}: {exc}") from None
             alerts.update({a.pk: a for a in getattr(result, "alerts", [])})
             outcome.answers_saved += len(values)
-        result = domain.submit_assessment(assessment, by=by, now=now)
+        result = domain.submit_assessment(assessment, by=by, now=now, path=AlertPath.IMPORT)
         alerts.update({a.pk: a for a in getattr(result, "alerts", []) if a.created_at >= now})
         outcome.assessments_created += int(created)
         outcome.assessments_completed += 1

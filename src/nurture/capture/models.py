@@ -28,8 +28,6 @@ class StudySettings(models.Model):
     post_opens_weeks = models.PositiveSmallIntegerField(default=8)
     post_closes_weeks = models.PositiveSmallIntegerField(default=12)
     link_valid_days = models.PositiveSmallIntegerField(default=28)
-    escalation_minutes = models.PositiveIntegerField(default=60,
-                                                     help_text="Unacknowledged urgent alerts escalate after this.")
 
     class Meta:
         verbose_name_plural = "study settings"

@@ -1,4 +1,5 @@
-"""Operator commands for assessments and safety: survey-link, alerts, send-reminders, escalate-alerts."""
+"""Operator commands for assessments and safety: survey-link, alerts, send-reminders,
+send-notifications, escalate-alerts."""
 
 import json
 
@@ -41,23 +42,35 @@ def alerts(open_only: bool = typer.Option(False, "--open", help="Only alerts not
 
     if format not in ("table", "json"):
         fail(f"--format must be table or json, not {format!r}")
-    qs = Alert.objects.select_related("dyad").order_by("created_at")
+    qs = Alert.objects.select_related("dyad").prefetch_related("notifications").order_by("created_at")
     if open_only:
         qs = qs.open()
-    rows = [{"id": a.pk, "dyad": a.dyad.code, "severity": a.severity, "rule": f"{a.instrument}.{a.rule}",
-             "created": a.created_at.isoformat(timespec="seconds"),
-             "acknowledged": a.acknowledged_at.isoformat(timespec="seconds") if a.acknowledged_at else None,
-             "escalation_level": a.escalation_level} for a in qs]
+
+    def when(moment):
+        return moment.isoformat(timespec="seconds") if moment else None
+
+    rows = [{"id": a.pk, "dyad": a.dyad.code, "dyad_status": a.dyad.status, "severity": a.severity,
+             "topic": a.topic, "rule": f"{a.instrument}.{a.rule}", "status": a.status, "path": a.path,
+             "created": when(a.created_at), "acknowledged": when(a.acknowledged_at), "closed": when(a.closed_at),
+             "outcome": a.outcome or None, "escalation_level": a.escalation_level,
+             "escalation_repeats": a.escalation_repeats, "previous": a.previous_id,
+             "notifications": [{"channel": n.channel, "to": n.to, "status": n.status, "attempts": n.attempts,
+                                "last_error": n.last_error or None, "kind": n.kind}
+                               for n in a.notifications.all()]} for a in qs]
     if format == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "dyad", "severity", "rule", "created", "acknowledged", "escalation")
+    table = Table("id", "dyad", "severity", "rule", "created", "status", "escalation", "messages")
     for r in rows:
-        table.add_row(str(r["id"]), r["dyad"], r["severity"], r["rule"], r["created"], r["acknowledged"] or "open",
-                      str(r["escalation_level"]))
+        notes = r["notifications"]
+        failing = sum(n["status"] in ("retrying", "failed") for n in notes)
+        table.add_row(str(r["id"]), r["dyad"], r["severity"], r["rule"], r["created"],
+                      r["status"] + (f" ({r['outcome']})" if r["outcome"] else ""), str(r["escalation_level"]),
+                      "nobody notified" if not notes else f"{len(notes)}" + (f", {failing} failing" if failing
+                                                                            else ""))
     Console().print(table)
 
 
@@ -72,6 +85,20 @@ def send_reminders() -> None:
     for log in sent:
         typer.echo(f"{log.kind} -> assessment {log.assessment_id}")
     typer.echo(f"{len(sent)} reminder(s) sent; {closed} assessment(s) closed as missed or expired.")
+
+
+def send_notifications() -> None:
+    """Send queued alert messages that are due, retrying failures with back-off
+    (run by a scheduler every minute, and continuously by nurture serve)."""
+    setup_django()
+    from nurture.notifications.domain import deliver_due
+
+    report = deliver_due()
+    for note in report.failed:
+        note.refresh_from_db()
+        typer.echo(f"failed: {note.get_channel_display().lower()} to {note.to} (attempt {note.attempts}): "
+                   f"{note.last_error}", err=True)
+    typer.echo(f"{len(report.sent)} message(s) sent, {len(report.failed)} failed (will retry).")
 
 
 def escalate_alerts() -> None:

@@ -25,6 +25,7 @@ app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
 app.command("send-reminders")(assessments.send_reminders)
+app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)
 app.add_typer(instruments.app, name="instruments")
 

@@ -8,16 +8,20 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     threads: int = typer.Option(8, min=1, max=256, help="Worker threads."),
     escalate_every: int = typer.Option(60, min=0, help="Seconds between alert escalation checks (0 = never)."),
+    deliver_every: int = typer.Option(10, min=1, help="Seconds between checks for messages to send (alert messages "
+                                                      "queued by this server are sent at once)."),
+    jobs: bool = typer.Option(True, help="Run the background jobs (messages, escalation) in this process."),
 ) -> None:
     """Serve the web app with a production-grade WSGI server (waitress)."""
     setup_django()
     from waitress import serve as waitress_serve
 
+    from nurture import jobs as background
     from nurture.wsgi import application
 
     _check_database()
-    if escalate_every > 0:
-        _start_escalation_timer(escalate_every)
+    if jobs:
+        background.start(deliver_every=deliver_every, escalate_every=escalate_every)
     _warm_up()
 
     typer.echo(f"Nurture is serving on http://{host}:{port}/  (Ctrl+C to stop)")
@@ -35,29 +39,6 @@ def _check_database() -> None:
         typer.echo(f"warning: {describe_database_error(exc)}; pages answer 503 until it is fixed", err=True)
     finally:
         connection.close()
-
-
-def _start_escalation_timer(every: int) -> None:
-    """Check urgent alerts for escalation in the background, so a lone server escalates too."""
-    import logging
-    import threading
-
-    from django.db import close_old_connections
-
-    from nurture.safety.domain import escalate_alerts
-
-    stop = threading.Event()
-
-    def loop():
-        while not stop.wait(every):
-            try:
-                escalate_alerts()
-            except Exception:  # keep the timer alive; the next run retries
-                logging.getLogger("nurture.escalation").exception("Alert escalation failed")
-            finally:
-                close_old_connections()
-
-    threading.Thread(target=loop, name="nurture-escalation", daemon=True).start()
 
 
 def _warm_up() -> None:

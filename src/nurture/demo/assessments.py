@@ -15,7 +15,7 @@ from django.utils import timezone
 from nurture.capture import domain as capture
 from nurture.capture.enums import Timepoint
 from nurture.instruments import library
-from nurture.safety.domain import acknowledge_alert
+from nurture.safety.domain import acknowledge_alert, close_alert
 
 # Level of the keyed answers as a share of each item's range (pre), and the change at post.
 LEVEL = {"epds": (0.38, -0.07), "gad7": (0.42, -0.16), "pss": (0.42, -0.10), "kpcs": (0.78, 0.04),
@@ -101,10 +101,20 @@ def build(rng, coordinator, cohorts, dyads_by_cohort, today: dt.date) -> dict:
                 capture.issue_link(coordinator, post, when - dt.timedelta(days=3))
                 _answer(rng, post, when, z + rng.gauss(0, 0.3), post=True)
                 n_post += 1
+    from nurture.safety.enums import AlertOutcome
     from nurture.safety.models import Alert
 
     for alert in Alert.objects.filter(dyad__cohort__in=finished).order_by("created_at"):
-        acknowledge_alert(coordinator, alert, "Called the mother the same day; reviewed safety plan and "
-                                              "referred to her midwife.", now=alert.created_at + dt.timedelta(minutes=35))
+        acknowledged = alert.created_at + dt.timedelta(minutes=rng.randint(12, 50))
+        if alert.is_urgent:
+            acknowledge_alert(coordinator, alert, "Called the mother within the hour; she is safe and at home "
+                                                  "with her partner.", now=acknowledged)
+            close_alert(coordinator, alert, rng.choice([AlertOutcome.SAFETY_PLAN, AlertOutcome.REFERRED]),
+                        "Safety plan reviewed with her by phone; her midwife and doctor informed the same day.",
+                        now=acknowledged + dt.timedelta(hours=rng.randint(2, 30)))
+        else:
+            close_alert(coordinator, alert, AlertOutcome.CONTACTED_MOTHER,
+                        "Spoke with her about how she is feeling; she will raise it with her doctor.",
+                        now=acknowledged + dt.timedelta(hours=rng.randint(4, 72)))
     return {"post": n_post, "alerts_open": Alert.objects.open().count()}
 

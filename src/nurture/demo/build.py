@@ -17,11 +17,14 @@ import random
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from nurture.accounts.enums import Role
 from nurture.accounts.models import StaffProfile
 from nurture.capture.models import StudySettings
+from nurture.notifications.enums import NotificationStatus
+from nurture.notifications.models import Notification
 from nurture.participants import domain as participants
 from nurture.participants.eligibility import CRITERIA
 from nurture.participants.enums import EnrollmentStatus, Language
@@ -29,6 +32,7 @@ from nurture.participants.models import Dyad, Mother
 from nurture.program import domain as program
 from nurture.program.enums import AttendanceStatus, CohortStatus, DeliveryMode
 from nurture.program.models import Attendance, CurriculumVersion, Site, Study
+from nurture.safety.models import SiteSafety
 
 from . import assessments as demo_assessments
 
@@ -125,8 +129,8 @@ def _build(seed: int, today: dt.date | None) -> str:
     today = today or timezone.localdate()
     _clear()
     program.sync_curricula()
-    site = Site.objects.create(code="demo", name="Riverside Family Center",
-                               on_call_emails="oncall@example.org")
+    site = Site.objects.create(code="demo", name="Riverside Family Center")
+    SiteSafety.objects.create(site=site, on_call_emails="oncall@example.org", on_call_phones="+1 555 010 0100")
     study = Study.objects.create(slug=DEMO_STUDY, name="Nurturing Connections (demo)", id_prefix="NC")
     study.sites.add(site)
     StudySettings.objects.create(study=study)
@@ -205,6 +209,10 @@ def _build(seed: int, today: dt.date | None) -> str:
         _attend(rng, cohort, dyads_by_cohort[cohort.pk], coordinator, today, finished=status == CohortStatus.COMPLETED)
         program.set_cohort_status(coordinator, cohort, status)
     assessments = demo_assessments.build(rng, coordinator, cohorts, dyads_by_cohort, today)
+    # The messages about the demo's alerts belong to its invented past: record them as
+    # delivered when they were queued, rather than sending them at the first start.
+    Notification.objects.filter(alert__dyad__study=study).update(status=NotificationStatus.SENT,
+                                                                 sent_at=F("created_at"), attempts=1)
 
     dyads = Dyad.objects.filter(study=study)
     return (f"{len(cohorts)} cohorts, {dyads.count()} referrals, {dyads.exclude(cohort=None).count()} enrolled dyads, "

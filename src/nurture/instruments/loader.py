@@ -16,7 +16,17 @@ from typing import Any
 import yaml
 
 from .errors import DefinitionError
-from .model import Band, Instrument, Item, Method, ResponseOption, SafetyRule, Scale, Severity
+from .model import (
+    Band,
+    Instrument,
+    Item,
+    Method,
+    ResponseOption,
+    SafetyRule,
+    Scale,
+    Severity,
+    Topic,
+)
 
 REQUIRED_LANGUAGES = ("en", "es")
 OPS = (">", ">=", "==", "<", "<=")
@@ -301,9 +311,13 @@ def _safety(c: _Checker, data: list, items: dict[str, Item], scales: dict[str, S
         op = c.get(entry, "op", path, str)
         if op not in OPS:
             c.fail(f"{path}.op", f"must be one of {', '.join(OPS)}")
+        try:
+            topic = Topic(c.get(entry, "topic", path, str, Topic.DISTRESS.value))
+        except ValueError:
+            c.fail(f"{path}.topic", f"must be one of {', '.join(t.value for t in Topic)}")
         rules.append(SafetyRule(id=rule_id, severity=severity, item=None if item is None else str(item),
                                 scale=scale, op=op, threshold=float(c.get(entry, "value", path, (int, float))),
-                                message=c.text(c.get(entry, "message", path), f"{path}.message")))
+                                message=c.text(c.get(entry, "message", path), f"{path}.message"), topic=topic))
     return rules
 
 

@@ -16,6 +16,14 @@ class Severity(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
+class Topic(StrEnum):
+    """What a safety rule is about; it decides what the mother is shown and what staff read."""
+
+    SELF_HARM = "self_harm"  # thoughts of harming herself
+    INFANT_SAFETY = "infant_safety"  # a risk to the baby
+    DISTRESS = "distress"  # high symptom scores that need a follow-up call
+
+
 @dataclass(frozen=True)
 class ResponseOption:
     value: int
@@ -93,6 +101,7 @@ class SafetyRule:
     op: str  # ">", ">=", "==", "<", "<="
     threshold: float
     message: dict[str, str]
+    topic: Topic = Topic.DISTRESS
 
     def fires(self, observed: float | None) -> bool:
         if observed is None:
@@ -105,6 +114,11 @@ class SafetyRule:
     @property
     def subject(self) -> str:
         return f"item {self.item}" if self.item else f"scale {self.scale}"
+
+    @property
+    def worse_is_higher(self) -> bool:
+        """Whether a higher observed value is further past the threshold (``>``, ``>=``)."""
+        return self.op in (">", ">=")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .model import Instrument, Method
 COLUMNS = ("participant_id", "timepoint", "instrument", "item", "value")
 SCORE_COLUMNS = ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band", "prorated",
                  "missing_reason", "instrument_version", "scoring_version"]
-FLAG_COLUMNS = ["participant_id", "timepoint", "instrument", "rule", "severity", "subject", "observed"]
+FLAG_COLUMNS = ["participant_id", "timepoint", "instrument", "rule", "severity", "subject", "observed", "partial"]
 UNANSWERED_SAFETY = "safety_item_unanswered"
 
 
@@ -47,11 +47,21 @@ class ScaleScore:
 
 @dataclass(frozen=True)
 class SafetyFlag:
+    """A safety rule that fired.
+
+    ``observed`` is the keyed item score or the scale score that crossed the
+    threshold. When too many items are missing for the scale to be scored, a rule
+    still fires if the answered items already cross the threshold whatever the
+    missing ones would be (``partial`` is then true and ``observed`` is that bound).
+    """
+
     rule: str  # a rule id, or "safety_item_unanswered"
     severity: str
     subject: str  # "item 10" / "scale total"
     observed: float | None
     message: dict[str, str] = field(default_factory=dict)
+    topic: str = "distress"
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,14 +179,12 @@ def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
     matrix[0, keyed["item"][answered]] = keyed["score"][answered]
     scales = []
     results = _score_matrix(inst, matrix)
-    scale_values = {}
     for r in results:
         scale = r["scale"]
         value = float(r["score"][0])
         band_i = int(_band_index(scale, r["score"])[0])
         band = scale.bands[band_i] if band_i >= 0 else None
         missing = np.isnan(value)
-        scale_values[scale.id] = None if missing else value
         scales.append(ScaleScore(
             instrument=inst.id, scale=scale.id, score=None if missing else value,
             n_items=int(r["n_answered"][0]), n_items_total=len(scale.items), prorated=bool(r["prorated"][0]),
@@ -185,21 +193,74 @@ def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
             instrument_version=inst.version, scoring_version=inst.scoring_version))
     flags = []
     index = {item.id: j for j, item in enumerate(inst.items)}
+    by_scale = {r["scale"].id: r["score"] for r in results}
     for rule in inst.safety:
-        observed = None
-        if rule.item:
-            v = matrix[0, index[rule.item]]
-            observed = None if np.isnan(v) else float(v)
-        else:
-            observed = scale_values[rule.scale]
-        if rule.fires(observed):
-            flags.append(SafetyFlag(rule.id, rule.severity.value, rule.subject, observed, rule.message))
+        observed, fires, partial = _rule_hits(inst, rule, matrix, by_scale, index)
+        if fires[0]:
+            flags.append(SafetyFlag(rule.id, rule.severity.value, rule.subject, float(observed[0]), rule.message,
+                                    rule.topic.value, bool(partial[0])))
     for item_id in sorted(inst.safety_items, key=lambda i: index[i]):
         if np.isnan(matrix[0, index[item_id]]):
             flags.append(SafetyFlag(UNANSWERED_SAFETY, "follow_up", f"item {item_id}", None,
                                     {"en": f"Safety item {item_id} of {inst.short_name} was not answered.",
                                      "es": f"El ítem de seguridad {item_id} de {inst.short_name} no se respondió."}))
     return ScoreSet(inst.id, tuple(scales), tuple(flags))
+
+
+_COMPARE = {">": np.greater, ">=": np.greater_equal, "==": np.equal, "<": np.less, "<=": np.less_equal}
+
+
+def _keyed_range(inst: Instrument) -> tuple[np.ndarray, np.ndarray]:
+    """Per item, the lowest and highest keyed score an answer can have (NaN for text items)."""
+    low = np.full(len(inst.items), np.nan)
+    high = np.full(len(inst.items), np.nan)
+    for j, item in enumerate(inst.items):
+        if item.kind != "rated":
+            continue
+        keyed = [item.keyed(v) for v in item.values] + ([item.na_score] if item.na_score is not None else [])
+        low[j], high[j] = min(keyed), max(keyed)
+    return low, high
+
+
+def _rule_hits(inst: Instrument, rule, matrix: np.ndarray, by_scale: dict, index: dict):
+    """Evaluate one safety rule for every row of a (respondents × items) keyed matrix.
+
+    Returns (observed, fires, partial). An item rule looks at the keyed item score. A
+    scale rule looks at the scale score; when that is missing because too many items
+    are unanswered, it fires if the rule holds for *every* way the missing items could
+    have been answered — the answered items alone already reach the threshold — so a
+    mother who skipped questions is never silently below a cut-off she has crossed.
+    """
+    compare = _COMPARE[rule.op]
+    if rule.item:
+        observed = matrix[:, index[rule.item]]
+        with np.errstate(invalid="ignore"):
+            fires = compare(observed, rule.threshold) & ~np.isnan(observed)
+        return observed, fires, np.zeros(len(observed), dtype=bool)
+    score = by_scale[rule.scale]
+    with np.errstate(invalid="ignore"):
+        fires = compare(score, rule.threshold) & ~np.isnan(score)
+    observed = score.copy()
+    partial = np.zeros(len(score), dtype=bool)
+    if rule.op == "==":
+        return observed, fires, partial
+    scale = inst.scale(rule.scale)
+    cols = [index[i] for i in scale.items]
+    sub = matrix[:, cols]
+    missing = np.isnan(sub)
+    low, high = _keyed_range(inst)
+    answered_sum = np.where(missing, 0.0, sub).sum(axis=1)
+    # The bound that is least favourable to firing: the smallest possible total for
+    # ">"/">=" rules, the largest for "<"/"<=" rules.
+    fill = low[cols] if rule.worse_is_higher else high[cols]
+    bound = answered_sum + np.where(missing, fill, 0.0).sum(axis=1)
+    if scale.method == Method.MEAN:
+        bound = bound / len(cols)
+    answered_any = (~missing).any(axis=1)
+    with np.errstate(invalid="ignore"):
+        by_bound = np.isnan(score) & answered_any & compare(bound, rule.threshold)
+    observed = np.where(by_bound, bound, observed)
+    return observed, fires | by_bound, by_bound
 
 
 def _as_cell(value):
@@ -401,21 +462,18 @@ def _score_rows(inst, parsed, rows, resp_codes, n_resp, positions):
     return respondents, results, flags
 
 
-def _table_flags(inst, matrix, results) -> list[tuple[np.ndarray, str, str, str, np.ndarray]]:
+def _table_flags(inst, matrix, results) -> list[tuple]:
     index = {item.id: j for j, item in enumerate(inst.items)}
     by_scale = {r["scale"].id: r["score"] for r in results}
     out = []
     for rule in inst.safety:
-        observed = matrix[:, index[rule.item]] if rule.item else by_scale[rule.scale]
-        with np.errstate(invalid="ignore"):
-            fires = {">": observed > rule.threshold, ">=": observed >= rule.threshold,
-                     "==": observed == rule.threshold, "<": observed < rule.threshold,
-                     "<=": observed <= rule.threshold}[rule.op] & ~np.isnan(observed)
+        observed, fires, partial = _rule_hits(inst, rule, matrix, by_scale, index)
         hit = np.flatnonzero(fires)
-        out.append((hit, rule.id, rule.severity.value, rule.subject, observed[hit]))
+        out.append((hit, rule.id, rule.severity.value, rule.subject, observed[hit], partial[hit]))
     for item_id in sorted(inst.safety_items, key=lambda i: index[i]):
         hit = np.flatnonzero(np.isnan(matrix[:, index[item_id]]))
-        out.append((hit, UNANSWERED_SAFETY, "follow_up", f"item {item_id}", np.full(len(hit), np.nan)))
+        out.append((hit, UNANSWERED_SAFETY, "follow_up", f"item {item_id}", np.full(len(hit), np.nan),
+                    np.zeros(len(hit), dtype=bool)))
     return out
 
 
@@ -467,14 +525,14 @@ def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, r
     }, columns=SCORE_COLUMNS)
     flag_frames = []
     for (inst, respondents, _), (_, flags) in zip(score_parts, flag_parts, strict=True):
-        for hit, rule, severity, subject, observed in flags:
+        for hit, rule, severity, subject, observed, partial in flags:
             if len(hit) == 0:
                 continue
             resp_ids = respondents[hit]
             flag_frames.append(pd.DataFrame({
                 "participant_id": p_labels[resp_p[resp_ids]], "timepoint": t_labels[resp_t[resp_ids]],
                 "instrument": inst.id, "rule": rule, "severity": severity, "subject": subject,
-                "observed": observed,
+                "observed": observed, "partial": partial,
             }))
     flags = (pd.concat(flag_frames, ignore_index=True) if flag_frames
              else pd.DataFrame(columns=FLAG_COLUMNS))

@@ -147,6 +147,14 @@ def change_status(by, dyad: Dyad, to: EnrollmentStatus, *, effective_on: dt.date
     audit.record(by, AuditAction.UPDATE, dyad, before=before,
                  after=audit.snapshot(dyad, ["status", "ended_on", "end_reason"]),
                  summary=f"{dyad.code}: {current.label.lower()} → {to.label.lower()}")
+    if to in S.ends_follow_up():
+        # Nobody follows up answers given after she leaves: her links stop working, and
+        # her unresolved alerts say she left (they stay open until someone closes them).
+        from nurture.capture.domain import revoke_dyad_links
+        from nurture.safety.domain import note_dyad_ended
+
+        dyad.revoked_links = revoke_dyad_links(by, dyad, why=to.label.lower())
+        note_dyad_ended(by, dyad)
     return dyad
 
 

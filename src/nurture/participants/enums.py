@@ -28,6 +28,11 @@ class EnrollmentStatus(models.TextChoices):
         return frozenset({cls.INELIGIBLE, cls.COMPLETED, cls.WITHDRAWN, cls.LOST})
 
     @classmethod
+    def ends_follow_up(cls) -> frozenset["EnrollmentStatus"]:
+        """Stages after which nobody follows up her answers: her survey links are revoked."""
+        return frozenset({cls.COMPLETED, cls.WITHDRAWN, cls.LOST})
+
+    @classmethod
     def needs_reason(cls) -> frozenset["EnrollmentStatus"]:
         return frozenset({cls.INELIGIBLE, cls.WITHDRAWN, cls.LOST})
 

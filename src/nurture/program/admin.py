@@ -1,11 +1,22 @@
 from django.contrib import admin
 
+from nurture.safety.admin import CrisisResourceInline, SiteSafetyInline, copy_default_resources
+
 from .models import Cohort, CurriculumVersion, Site, Study, WeekPlan
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    """One page per site: its name and time zone, its safety arrangements, its crisis resources."""
+
+    list_display = ["code", "name", "time_zone"]
+    inlines = [SiteSafetyInline, CrisisResourceInline]
+    actions = ["copy_defaults"]
+
+    @admin.action(description="Copy the default crisis resources to edit them")
+    def copy_defaults(self, request, queryset):
+        created = sum(copy_default_resources(site) for site in queryset)
+        self.message_user(request, f"{created} resource(s) copied; edit them on each site's page.")
 
 
 @admin.register(Study)

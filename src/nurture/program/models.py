@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .enums import WEEKDAYS, AttendanceStatus, CohortStatus, Component, DeliveryMode
+
+
+def validate_time_zone(value: str) -> None:
+    if not value:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name (e.g. America/New_York).") from None
 
 
 class Site(models.Model):
@@ -11,10 +24,20 @@ class Site(models.Model):
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
-    on_call_emails = models.TextField(blank=True, help_text="One address per line; receives safety alerts.")
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone],
+                                 help_text="IANA zone for times in messages, e.g. America/Chicago "
+                                           "(blank: the server's NURTURE_TIME_ZONE).")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """A moment in the site's own time zone."""
+        return moment.astimezone(self.zone)
 
 
 class Study(models.Model):

@@ -17,7 +17,6 @@ from nurture.capture.models import Assessment
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.instruments import library
 from nurture.instruments.wording import has_official_wording
-from nurture.safety import domain as safety
 
 from .actions import attempt
 
@@ -188,29 +187,3 @@ def correct(request, pk):
             return redirect("staff:assessment", pk=assessment.pk)
     return render(request, "staff/form.html", {"form": form, "title": f"Correct an answer · {assessment}",
                                                "submit": "Save correction"})
-
-
-@login_required
-def alert_list(request):
-    show_all = request.GET.get("all") == "1"
-    alerts = safety.visible_alerts(request.user).select_related("dyad", "acknowledged_by")
-    if not show_all:
-        alerts = alerts.open()
-    return render(request, "staff/alert_list.html", {"alerts": alerts[:200], "show_all": show_all})
-
-
-class AcknowledgeForm(forms.Form):
-    action_taken = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Action taken")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def alert_detail(request, pk):
-    alert = get_object_or_404(safety.visible_alerts(request.user).select_related("dyad", "assessment"), pk=pk)
-    form = AcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if attempt(form, lambda: safety.acknowledge_alert(request.user, alert,
-                                                          form.cleaned_data["action_taken"])) is not None:
-            messages.success(request, f"Alert for {alert.dyad.code} acknowledged.")
-            return redirect("staff:alerts")
-    return render(request, "staff/alert_detail.html", {"alert": alert, "form": form})

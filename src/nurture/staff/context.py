@@ -17,7 +17,10 @@ def alert_context(request):
         return {}
     from nurture.safety.domain import visible_alerts
 
-    open_alerts = list(visible_alerts(user).open().select_related("dyad").order_by("-severity", "created_at")[:5])
+    from .alert_views import with_delivery
+
+    open_alerts = list(with_delivery(visible_alerts(user).open().select_related("dyad"))
+                       .order_by("-severity", "created_at")[:5])
     if not open_alerts:
         return {}
     return {"open_alerts": open_alerts,

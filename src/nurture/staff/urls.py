@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import alert_views as alv
 from . import assessment_views as av
 from . import evaluation_views as ev
 from . import views
@@ -30,9 +31,9 @@ urlpatterns = [
     path("assessments/<int:pk>/link/revoke/", av.revoke_links, name="revoke_links"),
     path("assessments/<int:pk>/paper/<str:instrument>/<int:entry>/", av.paper_entry, name="paper_entry"),
     path("assessments/<int:pk>/correct/", av.correct, name="correct"),
-    path("alerts/", av.alert_list, name="alerts"),
+    path("alerts/", alv.alert_list, name="alerts"),
     path("evaluation/", ev.evaluation, name="evaluation"),
     path("evaluation/report/", ev.evaluation_report, name="evaluation_report"),
     path("evaluation/bundle/", ev.download_bundle, name="download_bundle"),
-    path("alerts/<int:pk>/", av.alert_detail, name="alert"),
+    path("alerts/<int:pk>/", alv.alert_detail, name="alert"),
 ]

@@ -380,6 +380,9 @@ def change_status(request, pk):
         d = form.cleaned_data
         result = participants.change_status(request.user, dyad, EnrollmentStatus(d["status"]),
                                             effective_on=d["effective_on"], reason=d["reason"])
-        messages.success(request, f"{dyad.code} is now {EnrollmentStatus(d['status']).label.lower()}.")
+        revoked = getattr(result, "revoked_links", 0)
+        messages.success(request, f"{dyad.code} is now {EnrollmentStatus(d['status']).label.lower()}."
+                         + (f" {revoked} survey link(s) revoked; issue a new link if she is still to answer."
+                            if revoked else ""))
         return result
     return _dyad_form_view(request, pk, forms.StatusChangeForm, "Change status", "Save", action)

@@ -3,10 +3,14 @@ resolves it first; an unknown, expired or revoked token gets a plain explanation
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nurture.capture import domain as capture
 from nurture.capture.enums import AssessmentStatus
@@ -31,6 +35,12 @@ def _language(request, assessment: Assessment) -> str:
         assessment.language = chosen
     wanted = chosen or assessment.language or request.COOKIES.get(LANG_COOKIE)
     return wanted if wanted in ("en", "es") else "en"
+
+
+def _lang_url(request, lang: str, keep: dict | None = None) -> str:
+    """This page in the other language, keeping the (already checked) parameters it
+    needs, such as the crisis page's ``next``."""
+    return f"{request.path}?{urlencode((keep or {}) | {'lang': 'en' if lang == 'es' else 'es'})}"
 
 
 def _remember(response, request, lang: str):
@@ -73,10 +83,23 @@ def _page_items(inst, lang, answers):
     return items
 
 
-def _context(link, lang, **extra):
+def _context(request, link, lang, **extra):
     assessment = link.assessment
     return {"t": texts(lang), "lang": lang, "token_assessment": assessment, "pages": len(assessment.instruments),
-            **extra}
+            "lang_url": _lang_url(request, lang, extra.pop("keep", None)), **extra}
+
+
+def _next_url(token: str, number: int, pages: int, back: bool) -> str:
+    target = number - 1 if back else number + 1
+    if target < 1:
+        return reverse("survey:start", args=[token])
+    if target > pages:
+        return reverse("survey:review", args=[token])
+    return reverse("survey:page", args=[token, target])
+
+
+def _crisis_url(token: str, next_url: str) -> str:
+    return f"{reverse('survey:support', args=[token])}?{urlencode({'next': next_url})}"
 
 
 @never_cache
@@ -88,7 +111,7 @@ def start(request, token):
     lang = _language(request, assessment)
     if assessment.status == AssessmentStatus.COMPLETED:
         return _remember(redirect("survey:done", token=token), request, lang)
-    response = render(request, "survey/start.html", _context(link, lang, token=token))
+    response = render(request, "survey/start.html", _context(request, link, lang, token=token))
     return _remember(response, request, lang)
 
 
@@ -114,20 +137,14 @@ def page(request, token, number):
             error_message = str(exc)
             saved = answers  # keep what was chosen
         else:
-            target = number - 1 if "back" in request.POST else number + 1
-            if target < 1:
-                next_url = reverse("survey:start", args=[token])
-            elif target > len(assessment.instruments):
-                next_url = reverse("survey:review", args=[token])
-            else:
-                next_url = reverse("survey:page", args=[token, target])
-            if result.urgent:
-                return redirect(f"{reverse('survey:support', args=[token])}?next={next_url}")
+            next_url = _next_url(token, number, len(assessment.instruments), back="back" in request.POST)
+            if result.urgent:  # every time an urgent answer is saved, even if its alert exists
+                return redirect(_crisis_url(token, next_url))
             return _remember(redirect(next_url), request, lang)
     else:
         saved = capture.current_answers(assessment, inst.id)
     t = texts(lang)
-    context = _context(link, lang, token=token, number=number, instrument=inst,
+    context = _context(request, link, lang, token=token, number=number, instrument=inst,
                        recall_label=t["recall"].format(period=inst.recall_period.get(lang, inst.recall_period["en"])),
                        page_label=t["page_of"].format(page=number, pages=len(assessment.instruments)),
                        items=_page_items(inst, lang, saved), error_message=error_message,
@@ -137,17 +154,72 @@ def page(request, token, number):
 
 
 @never_cache
+@require_POST
+def answer(request, token, number):
+    """Save one answer as it is chosen (the page's script calls this; the page's own
+    form still saves everything without JavaScript). JSON: ``{"saved": true}``, plus
+    ``"crisis_url"`` when the answers now meet an urgent rule."""
+    link, error = _resolve(request, token)
+    if error:
+        return JsonResponse({"saved": False, "error": texts("en")["invalid_closed"]}, status=error.status_code)
+    assessment = link.assessment
+    lang = _language(request, assessment)
+    if assessment.status == AssessmentStatus.COMPLETED or not 1 <= number <= len(assessment.instruments):
+        return JsonResponse({"saved": False, "error": texts(lang)["invalid_closed"]}, status=409)
+    inst = library().get(assessment.instruments[number - 1])
+    field = request.POST.get("item", "")
+    item_id = field.removeprefix("item-")
+    if not field.startswith("item-") or not inst.has_item(item_id):
+        return JsonResponse({"saved": False, "error": texts(lang)["unsaved"]}, status=400)
+    try:
+        result = capture.save_answers(assessment, inst.id, {item_id: request.POST.get("value", "")})
+    except DomainError as exc:
+        return JsonResponse({"saved": False, "error": str(exc)}, status=400)
+    body = {"saved": True}
+    if result.urgent:
+        # The help is shown on the page at once, where she can keep answering; the
+        # crisis page itself follows when she saves the page.
+        t = texts(lang)
+        heading, intro = _support_texts(t, {"urgent": result.urgent_topics, "follow_up": set()})
+        body["crisis_url"] = _crisis_url(token, reverse("survey:page", args=[token, number]))
+        body["crisis_html"] = render_to_string("survey/_crisis_panel.html", {
+            "heading": heading, "intro": intro, "resources": _resources(assessment.dyad.site, lang, t)})
+    return JsonResponse(body)
+
+
+def _support_texts(t: dict, topics: dict[str, set[str]]) -> tuple[str, str]:
+    """The words that fit the rule: self-harm first, then risk to the baby, then distress."""
+    for topic in ("self_harm", "infant_safety"):
+        if topic in topics["urgent"]:
+            return t[f"support_{topic}_title"], t[f"support_{topic}"]
+    return t["support_distress_title"], t["support_distress"]
+
+
+def _resources(site, lang: str, t: dict) -> list[dict]:
+    resources = crisis_resources(site, lang)
+    for r in resources:
+        r["group_label"] = t.get(f"group_{r['group']}", "")
+        r["call_label"] = t["call"].format(number=r.get("phone", ""))
+        r["text_label"] = (t["text_word"].format(word=r["sms_body"], number=r["sms"]) if r.get("sms_body")
+                           else t["text"].format(number=r.get("sms", "")))
+    return resources
+
+
+@never_cache
 def support(request, token):
     link, error = _resolve(request, token)
     if error:
         return error
-    lang = _language(request, link.assessment)
+    assessment = link.assessment
+    lang = _language(request, assessment)
     next_url = request.GET.get("next", "")
-    if not next_url.startswith(f"/s/{token}/"):
+    if not next_url.startswith(f"/s/{token}/") or "//" in next_url[1:]:
         next_url = reverse("survey:review", args=[token])
-    return render(request, "survey/support.html", _context(
-        link, lang, token=token, next_url=next_url,
-        resources=crisis_resources(link.assessment.dyad.site, lang)))
+    t = texts(lang)
+    heading, intro = _support_texts(t, capture.safety_topics(assessment))
+    return _remember(render(request, "survey/support.html", _context(
+        request, link, lang, token=token, next_url=next_url, heading=heading, intro=intro, keep={"next": next_url},
+        resources=_resources(assessment.dyad.site, lang, t))), request, lang)
 
 
 @never_cache
@@ -176,8 +248,8 @@ def review(request, token):
             rows.append({"text": item["text"], "answer": chosen})
         sections.append({"number": number, "name": inst.short_name if inst.id != "feedback" else
                          ("Opinión sobre el programa" if lang == "es" else "About the program"), "rows": rows})
-    return _remember(render(request, "survey/review.html", _context(link, lang, token=token, sections=sections)),
-                     request, lang)
+    return _remember(render(request, "survey/review.html", _context(request, link, lang, token=token,
+                                                                     sections=sections)), request, lang)
 
 
 @never_cache
@@ -185,8 +257,12 @@ def done(request, token):
     link, error = _resolve(request, token)
     if error:
         return error
-    lang = _language(request, link.assessment)
-    urgent = link.assessment.alerts.filter(severity="urgent").exists()
-    return render(request, "survey/done.html", _context(
-        link, lang, token=token, urgent=urgent,
-        resources=crisis_resources(link.assessment.dyad.site, lang) if urgent else []))
+    assessment = link.assessment
+    lang = _language(request, assessment)
+    t = texts(lang)
+    topics = capture.safety_topics(assessment)
+    show = bool(topics["urgent"] or topics["follow_up"])
+    heading, intro = _support_texts(t, topics)
+    return _remember(render(request, "survey/done.html", _context(
+        request, link, lang, token=token, show_support=show, heading=heading, intro=intro,
+        resources=_resources(assessment.dyad.site, lang, t) if show else [])), request, lang)

@@ -1,0 +1,118 @@
+"""Queue and deliver notifications (the outbox).
+
+:func:`enqueue` is called inside the transaction of the event it reports, so a
+message exists exactly when its alert or escalation was committed. :func:`deliver_due`
+sends what is due, outside any request — from the scheduler loop of ``nurture serve``
+and from ``nurture send-notifications`` — claiming each row with a short lease so two
+senders never send the same message, and retrying failures with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import sms
+from .enums import Channel, NotificationStatus
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+#: After this many failed attempts (about 4 hours of retrying) a message is given up;
+#: the alert it belongs to keeps escalating to other people regardless.
+MAX_ATTEMPTS = 12
+LEASE = dt.timedelta(minutes=2)
+FIRST_RETRY_SECONDS = 30
+LONGEST_WAIT_SECONDS = 30 * 60
+
+#: Set after a commit that queued messages, so a running scheduler sends them at once.
+wakeup = threading.Event()
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, … doubling up to 30 minutes between attempts."""
+    return dt.timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), LONGEST_WAIT_SECONDS))
+
+
+def enqueue(*, kind: str, channel: Channel, to: str, body: str, subject: str = "", alert=None,
+            now: dt.datetime | None = None) -> Notification:
+    """Queue one message. Side effects: a Notification row; after commit, wakes the sender."""
+    now = now or timezone.now()
+    note = Notification.objects.create(alert=alert, kind=kind, channel=channel, to=to, subject=subject[:200],
+                                       body=body, created_at=now, next_attempt_at=now)
+    transaction.on_commit(wakeup.set)
+    return note
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[Notification] = field(default_factory=list)
+    failed: list[Notification] = field(default_factory=list)  # failed this time (retrying or given up)
+
+    @property
+    def attempted(self) -> int:
+        return len(self.sent) + len(self.failed)
+
+
+def _send(note: Notification) -> None:
+    if note.channel == Channel.EMAIL:
+        from django.core.mail import EmailMessage, get_connection
+
+        connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+        EmailMessage(note.subject, note.body, settings.DEFAULT_FROM_EMAIL, [note.to], connection=connection).send()
+    elif note.channel == Channel.SMS:
+        sms.backend().send(note.to, note.body)
+    else:
+        raise ValueError(f"unknown channel {note.channel!r}")
+
+
+def _claimable(now):
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+
+
+def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> DeliveryReport:
+    """Send every waiting message whose time has come. Side effects: email / SMS sent,
+    Notification rows updated (status, attempts, last error, next attempt)."""
+    report = DeliveryReport()
+    now = now or timezone.now()
+    due = (Notification.objects.waiting().filter(next_attempt_at__lte=now).filter(_claimable(now))
+           .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    for pk in list(due):
+        claimed = (Notification.objects.waiting().filter(pk=pk).filter(_claimable(now))
+                   .update(claimed_until=now + LEASE))
+        if not claimed:
+            continue  # another sender took it
+        note = Notification.objects.get(pk=pk)
+        attempts = note.attempts + 1
+        try:
+            _send(note)
+        except Exception as exc:  # any failure of a provider is recorded and retried, never raised
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            gave_up = attempts >= MAX_ATTEMPTS
+            Notification.objects.filter(pk=pk).update(
+                attempts=attempts, last_error=error, claimed_until=None,
+                status=NotificationStatus.FAILED if gave_up else NotificationStatus.RETRYING,
+                next_attempt_at=now + retry_delay(attempts))
+            log.warning("Notification %s to %s failed (attempt %s): %s", pk, note.to, attempts, error)
+            report.failed.append(note)
+        else:
+            Notification.objects.filter(pk=pk).update(attempts=attempts, status=NotificationStatus.SENT,
+                                                      sent_at=now, claimed_until=None)
+            report.sent.append(note)
+    return report
+
+
+def retry_now(notes, now: dt.datetime | None = None) -> int:
+    """Put failed or waiting messages back at the front of the queue (admin action)."""
+    now = now or timezone.now()
+    count = notes.exclude(status=NotificationStatus.SENT).update(status=NotificationStatus.RETRYING,
+                                                                  next_attempt_at=now, claimed_until=None)
+    transaction.on_commit(wakeup.set)
+    return count
