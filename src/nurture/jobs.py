@@ -17,12 +17,19 @@ log = logging.getLogger("nurture.jobs")
 
 
 def run_once(*, escalate: bool = True) -> None:
+    """One pass: escalation (when due), then delivery. A failure of one never skips the other."""
     from nurture.notifications.domain import deliver_due
     from nurture.safety.domain import escalate_alerts
 
     if escalate:
-        escalate_alerts()
-    deliver_due()
+        try:
+            escalate_alerts()
+        except Exception:
+            log.exception("Alert escalation failed; retrying at the next pass")
+    try:
+        deliver_due()
+    except Exception:
+        log.exception("Message delivery failed; retrying at the next pass")
 
 
 def run(stop: threading.Event, *, deliver_every: float = 10, escalate_every: float = 60) -> None:

@@ -96,7 +96,11 @@ if PRODUCTION:
 elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
-SITE_URL = (env_str("NURTURE_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+SITE_URL = (env_str("NURTURE_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000") or "").rstrip("/")
+if PRODUCTION and not SITE_URL.startswith(("https://", "http://")):
+    # Every link in an alert message is built from it: without it staff get dead links.
+    raise ImproperlyConfigured("Refusing to start in production: NURTURE_SITE_URL must be the address staff and "
+                               "mothers use, e.g. https://nurture.example.org (alert messages link to it).")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -239,6 +243,8 @@ def _email_from_env() -> dict:
     Development defaults to printing messages (``console://``); production refuses any
     backend that does not deliver, because safety alerts travel by email.
     """
+    from urllib.parse import urlsplit
+
     import dj_email_url
 
     url = env_str("NURTURE_EMAIL_URL") or ("" if PRODUCTION else "console://")
@@ -253,6 +259,9 @@ def _email_from_env() -> dict:
         scheme = url.split(":", 1)[0]
         raise ImproperlyConfigured(f"NURTURE_EMAIL_URL scheme {scheme!r} is unknown "
                                    "(use smtp, submission, console, file or memory)")
+    if PRODUCTION and config["EMAIL_BACKEND"].endswith("smtp.EmailBackend") and not urlsplit(url).hostname:
+        raise ImproperlyConfigured("Refusing to start in production: NURTURE_EMAIL_URL names no mail server host "
+                                   "(e.g. smtp://user:pass@mail.example.org:587?tls=1).")
     if PRODUCTION and not config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         raise ImproperlyConfigured("Refusing to start in production: NURTURE_EMAIL_URL must deliver mail "
                                    "(smtp:// or submission://), not print or drop it; safety alerts are emailed.")

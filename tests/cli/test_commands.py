@@ -68,15 +68,20 @@ def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("email_url, problem", [
-    (None, "NURTURE_EMAIL_URL must name the mail server"),
-    ("console://", "NURTURE_EMAIL_URL must deliver mail"),
-    ("pigeon://loft", "NURTURE_EMAIL_URL scheme 'pigeon' is unknown"),
+@pytest.mark.parametrize("email_url, site_url, problem", [
+    (None, "https://nurture.example.org", "NURTURE_EMAIL_URL must name the mail server"),
+    ("console://", "https://nurture.example.org", "NURTURE_EMAIL_URL must deliver mail"),
+    ("smtp://", "https://nurture.example.org", "NURTURE_EMAIL_URL names no mail server host"),
+    ("pigeon://loft", "https://nurture.example.org", "NURTURE_EMAIL_URL scheme 'pigeon' is unknown"),
+    ("smtp://mail.example.org", None, "NURTURE_SITE_URL must be the address staff and mothers use"),
 ])
-def test_production_refuses_to_start_without_a_mail_server_for_alerts(tmp_path, email_url, problem):
+def test_production_refuses_to_start_without_a_mail_server_and_site_address_for_alerts(
+        tmp_path, email_url, site_url, problem):
     env = {"NURTURE_ENV": "production", "NURTURE_SECRET_KEY": "k" * 50, "NURTURE_ALLOWED_HOSTS": "nurture.example.org"}
     if email_url:
         env["NURTURE_EMAIL_URL"] = email_url
+    if site_url:
+        env["NURTURE_SITE_URL"] = site_url
     result = run(["alerts"], tmp_path, **env)
     assert result.returncode == 2 and problem in result.stderr
     assert "Traceback" not in result.stderr

@@ -50,9 +50,9 @@ def test_alerts_json_lists_each_message_and_send_notifications_delivers_them(wor
     capture.save_answers(assessment, "epds", f.epds_answers(self_harm_keyed=2))
     [row] = json.loads(runner.invoke(app, ["alerts", "--format", "json"]).output)
     assert row["notifications"] == [
-        {"channel": "email", "to": "oncall@example.org", "status": "pending", "attempts": 0, "last_error": None,
-         "kind": "alert"},
         {"channel": "sms", "to": "+15550100100", "status": "pending", "attempts": 0, "last_error": None,
+         "kind": "alert"},
+        {"channel": "email", "to": "oncall@example.org", "status": "pending", "attempts": 0, "last_error": None,
          "kind": "alert"}]
     result = runner.invoke(app, ["send-notifications"])
     assert result.exit_code == 0 and "2 message(s) sent, 0 failed" in result.output

@@ -132,7 +132,7 @@ def test_a_mother_completes_the_survey_on_a_phone_in_spanish_and_staff_acknowled
             assert "/support/" in page.url
             assert page.get_by_role("heading", name="No está sola").is_visible()
             spanish = tap_targets_ok(page, "main a[href^='tel:'], main a[href^='sms:']")
-            assert spanish[:3] == ["tel:911", "tel:988", "sms:988?&body=AYUDA"] and "sms:9712037773" in spanish
+            assert spanish[:3] == ["tel:911", "tel:988", "sms:988?&body=AYUDA"] and "sms:+19712037773" in spanish
             with page.expect_navigation():
                 page.get_by_role("link", name="English").click()
             assert page.get_by_role("heading", name="You are not alone").is_visible()

@@ -189,7 +189,53 @@ def test_a_bad_sms_url_is_refused_with_a_clear_message(url, problem):
         sms.parse_url(url)
 
 
-@pytest.mark.parametrize("text, phone", [("+1 555 010 0199", "+15550100199"), ("(555) 010-0199", "5550100199"),
-                                         ("call me", None), ("+", None)])
+@pytest.mark.parametrize("text, phone", [("+1 555 010 0199", "+15550100199"), ("(555) 010-0199", "+15550100199"),
+                                         ("1-833-852-6262", "+18338526262"), ("988", "988"), ("+44 20 7946 0000",
+                                         "+442079460000"), ("call me", None), ("+", None), ("555-0123 ext 4", None)])
 def test_phone_numbers_are_normalised_or_refused(text, phone):
     assert sms.normalise_phone(text) == phone
+
+
+def test_new_messages_and_text_messages_go_before_retries_of_old_ones(world, queued, monkeypatch):
+    Notification.objects.update(status="retrying", attempts=3, next_attempt_at=NOW - dt.timedelta(hours=1))
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.keyed_answers("epds", {"10": 2}), now=NOW)
+    order = []
+    monkeypatch.setattr(outbox, "_send", lambda note: order.append((note.alert.dyad.code, note.channel)))
+    outbox.deliver_due(NOW)
+    assert order == [("NC-0002", "sms"), ("NC-0002", "email"), ("NC-0001", "sms"), ("NC-0001", "email")]
+
+
+def test_after_a_channel_fails_in_a_pass_its_other_messages_wait_for_the_next_pass(world, queued, monkeypatch):
+    f.make_safety(world.site_a, emails="a@example.org\nb@example.org\nc@example.org", phones="+1 555 010 0100")
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
+    capture.save_answers(assessment, "epds", f.keyed_answers("epds", {"10": 2}), now=NOW)
+    tried = []
+
+    def hangs(note):
+        tried.append(note.channel)
+        if note.channel == "email":
+            raise TimeoutError("timed out")
+
+    monkeypatch.setattr(outbox, "_send", hangs)
+    report = outbox.deliver_due(NOW)
+    assert tried == ["sms", "sms", "email"]  # both texts went; one email timed out, the others wait
+    assert (len(report.sent), len(report.failed)) == (2, 1)
+    assert Notification.objects.filter(channel="email", status="pending").count() == 3
+
+
+def test_a_pass_stops_taking_messages_when_its_time_is_up(queued, monkeypatch):
+    monkeypatch.setattr(outbox, "_send", lambda note: None)
+    assert outbox.deliver_due(NOW, budget=-1).attempted == 0
+    assert outbox.deliver_due(NOW).attempted == 2
+
+
+def test_a_number_the_provider_refuses_is_given_up_at_once(queued, monkeypatch):
+    def refused(note):
+        if note.channel == "sms":
+            raise sms.SMSError("provider answered 400: not a mobile number", permanent=True)
+
+    monkeypatch.setattr(outbox, "_send", refused)
+    outbox.deliver_due(NOW)
+    note = Notification.objects.get(channel="sms")
+    assert (note.status, note.attempts) == ("failed", 1)

@@ -56,7 +56,7 @@ def test_an_urgent_answer_queues_email_and_text_to_the_on_call_list_in_the_same_
     assert result.alerts == [alert] and result.urgent_topics == {"self_harm"}
     assert (alert.severity, alert.topic, alert.status, alert.triggering) == (
         "urgent", "self_harm", "open", {"subject": "item 10", "observed": 1.0, "partial": False, "path": "survey"})
-    assert messages(alert) == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+    assert messages(alert) == [("sms", "+15550100100"), ("email", "oncall@example.org")]
     note = Notification.objects.filter(channel="email").get()
     assert note.status == "pending" and note.next_attempt_at == NOW
     assert "NC-0001" in note.subject and f"/alerts/{alert.pk}/" in note.body
@@ -114,7 +114,7 @@ def test_a_worse_answer_after_acknowledgement_raises_a_new_alert_and_the_crisis_
     second = Alert.objects.exclude(pk=first.pk).get()
     assert result.alerts == [second] and result.urgent
     assert (second.previous, second.status, second.observed) == (first, "open", 3.0)
-    assert messages(second) == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+    assert messages(second) == [("sms", "+15550100100"), ("email", "oncall@example.org")]
     assert first.events.filter(kind="raised_again").exists()
 
 
@@ -133,7 +133,7 @@ def test_a_worse_answer_on_an_open_alert_updates_it_and_tells_the_on_call_list_a
     alert = Alert.objects.get()
     assert result.alerts == [alert]
     assert (alert.observed, alert.triggering["earlier"]) == (3.0, [1.0])
-    assert messages(alert, "alert_worse") == [("email", "oncall@example.org"), ("sms", "+15550100100")]
+    assert messages(alert, "alert_worse") == [("sms", "+15550100100"), ("email", "oncall@example.org")]
 
 
 def test_saving_the_risk_page_again_still_shows_the_crisis_page(pre):
@@ -231,8 +231,8 @@ def test_escalation_goes_to_coordinators_then_administrators_then_repeats_until_
     [repeat] = safety.escalate_alerts(minutes(180))
     assert (repeat.escalation_level, repeat.escalation_repeats) == (3, 1)
     assert messages(alert, "escalation_repeat") == [
-        ("email", "admin@example.org"), ("email", "coord@example.org"), ("email", "oncall@example.org"),
-        ("sms", "+15550100100")]
+        ("sms", "+15550100100"), ("email", "admin@example.org"), ("email", "coord@example.org"),
+        ("email", "oncall@example.org")]
     # Ten hours on, nobody has acknowledged: it is still repeating.
     [later] = safety.escalate_alerts(minutes(600))
     assert later.escalation_repeats == 8
@@ -306,3 +306,56 @@ def test_loss_and_completion_revoke_links_too(world, pre, status):
 
 def test_recipients_use_the_role_enum(world):
     assert Role.COORDINATOR.value == "coordinator"
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+def test_an_on_call_list_of_mobiles_with_texts_off_falls_back_to_the_coordinators(world, pre, settings):
+    settings.SMS_URL = "none://"
+    f.make_safety(world.site_a, phones="+1 555 010 0100")
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    assert messages(alert) == [("email", "coord@example.org")]
+    assert not alert.events.filter(kind="nobody").exists()
+
+
+def test_a_follow_up_alert_with_an_on_call_list_of_mobiles_emails_the_coordinators(world, pre):
+    f.make_safety(world.site_a, phones="+1 555 010 0100")
+    capture.save_answers(pre, "epds", f.keyed_answers("epds", {"10": 0}, default=2), now=NOW)
+    assert messages(Alert.objects.get()) == [("email", "coord@example.org")]
+
+
+def test_an_alert_closed_as_entered_in_error_does_not_hide_a_real_risk_answer(world, pre):
+    capture.enter_paper_form(world.coordinator, pre, "epds", f.keyed_answers("epds", {"10": 3}), now=NOW)
+    first = Alert.objects.get()
+    safety.close_alert(world.coordinator, first, "entry_error", "Typed the wrong box; the paper form says 1.",
+                       now=minutes(5))
+    pre.refresh_from_db()
+    result = capture.correct_response(world.coordinator, pre, "epds", "10", f.keyed_answers("epds", {"10": 1})["10"],
+                                      reason="Matches the paper form", expected_version=pre.version, now=minutes(6))
+    second = Alert.objects.exclude(pk=first.pk).get()
+    assert result.alerts == [second] and result.urgent
+    assert (second.status, second.previous, second.observed, second.path) == ("open", first, 1.0, "correction")
+    assert messages(second) == [("sms", "+15550100100"), ("email", "oncall@example.org")]
+
+
+def test_an_escalation_level_that_reaches_nobody_says_so(world, pre):
+    world.coordinator.email = ""
+    world.coordinator.save()
+    item10(pre, 1)
+    alert = Alert.objects.get()
+    safety.escalate_alerts(minutes(61))
+    assert list(alert.events.filter(kind="nobody").values_list("note", flat=True)) == [
+        "Not yet acknowledged: nobody could be told — no on-call address or coordinator email at the site "
+        "(phone numbers receive texts only for urgent alerts, and only when texts are configured)."]
+
+
+def test_two_checkers_racing_escalate_once(world, pre):
+    from nurture.accounts.models import AuditEvent
+
+    item10(pre, 1)
+    safety.escalate_alerts(minutes(61))
+    before = AuditEvent.objects.count()
+    assert safety.escalate_alerts(minutes(61)) == []
+    assert AuditEvent.objects.count() == before

@@ -134,3 +134,16 @@ def test_the_alert_page_gives_the_time_in_the_sites_own_zone(world, client_for):
                          now=dt.datetime(2026, 1, 2, 15, 0, tzinfo=dt.UTC))
     html = client_for(world.coordinator).get(f"/alerts/{Alert.objects.get().pk}/").content.decode()
     assert "raised Fri 02 Jan 2026 07:00 PST" in html
+
+
+def test_an_acknowledgement_written_before_a_worse_answer_is_refused_and_kept(world, client_for, alerting):
+    client = client_for(world.facilitator)
+    alert = Alert.objects.get(rule="self_harm")
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    seen = html.split('name="seen" value="')[1].split('"')[0]
+    capture.save_answers(alerting, "epds", f.epds_answers(self_harm_keyed=3))  # worse, while she was typing
+    note = "Called her; she sounded calm, will call again tomorrow."
+    response = client.post(f"/alerts/{alert.pk}/", {"action": "acknowledge", "seen": seen, "ack-action_taken": note})
+    html = response.content.decode()
+    assert "A worse answer arrived while you were writing" in html and note in html
+    assert Alert.objects.get(pk=alert.pk).status == "open"

@@ -43,8 +43,8 @@ def test_a_self_harm_answer_leads_to_the_crisis_page_with_tap_to_call_links(clie
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "You are not alone" in html and "harming yourself" in html
-    assert hrefs(html) == ["tel:911", "tel:988", "sms:988", "tel:18338526262", "sms:18338526262",
-                           "tel:18009444773", "sms:18009444773"]
+    assert hrefs(html) == ["tel:911", "tel:988", "sms:988", "tel:+18338526262", "sms:+18338526262",
+                           "tel:+18009444773", "sms:+18009444773"]
     order = [html.index(name) for name in ("In danger right now", "Crisis line, any time",
                                            "Support for mothers, any time (not a crisis line)",
                                            "Support line (not a crisis line)")]
@@ -60,7 +60,7 @@ def test_the_spanish_page_gives_each_services_spanish_options(client, survey):
     assert "No está sola" in html
     assert "marque 2" in html and "sms:988?&amp;body=AYUDA" in html
     assert "Enviar AYUDA por texto al 988" in html
-    assert "sms:9712037773" in html and "marque 1 para español" in html
+    assert "sms:+19712037773" in html and "marque 1 para español" in html
     assert "no es una línea de crisis" in html
 
 
@@ -102,7 +102,7 @@ def test_a_site_can_set_its_own_resources_per_language(client, world, survey):
                                   phone="555-0142", note="Mobile team, any time")
     response = post_page(client, token, 1, f.keyed_answers("epds", {"10": 2}))
     html = client.get(response["Location"]).content.decode()
-    assert "County crisis team" in html and hrefs(html) == ["tel:5550142"]
+    assert "County crisis team" in html and hrefs(html) == ["tel:911", "tel:5550142"]
 
 
 def test_the_done_page_repeats_the_resources_after_a_risk_answer(client, survey):
@@ -148,7 +148,7 @@ def test_a_risk_answer_saved_as_it_is_chosen_raises_its_alert_and_points_to_the_
     _, token = survey
     response = answer(client, token, 1, "10", f.keyed_answers("epds", {"10": 3})["10"])
     body = response.json()
-    assert body["crisis_url"] == f"/s/{token}/support/?next=%2Fs%2F{token}%2Fp%2F1%2F"
+    assert body["crisis_url"] == f"/s/{token}/support/?next=%2Fs%2F{token}%2Fp%2F1%2F&page=1"
     assert "You are not alone" in body["crisis_html"] and 'href="tel:988"' in body["crisis_html"]
     assert Alert.objects.get().rule == "self_harm"
     # Saving the page afterwards shows the full crisis page, as always for a risk answer.
@@ -169,3 +169,35 @@ def test_saving_one_answer_needs_a_valid_link(client, world, survey):
     capture.revoke_links(world.coordinator, assessment)
     assert answer(client, token, 1, "3", "1").status_code == 410
     assert not ItemResponse.objects.exists()
+
+
+def test_a_site_list_never_drops_the_emergency_number_and_the_crisis_line(client, world, survey):
+    _, token = survey
+    CrisisResource.objects.create(site=world.site_a, language="en", group="support", name="Riverside clinic",
+                                  phone="(555) 010-0123")
+    response = post_page(client, token, 1, f.keyed_answers("epds", {"10": 2}))
+    html = client.get(response["Location"]).content.decode()
+    assert hrefs(html) == ["tel:911", "tel:988", "sms:988", "tel:+15550100123"]
+
+
+def test_after_a_self_harm_alert_the_baby_page_still_gets_words_about_the_baby(client, survey):
+    _, token = survey
+    post_page(client, token, 1, f.keyed_answers("epds", {"10": 2}))
+    response = post_page(client, token, 2, f.keyed_answers("pbq", {"24": 3}))
+    html = client.get(response["Location"]).content.decode()
+    assert "Help is here for you and your baby" in html and "somewhere safe" in html
+
+
+def test_after_a_high_score_alone_the_support_lines_lead(client, survey):
+    _, token = survey
+    post_page(client, token, 3, f.keyed_answers("gad7", default=3))
+    client.post(f"/s/{token}/review/")
+    html = client.get(f"/s/{token}/done/").content.decode()
+    assert hrefs(html)[:2] == ["tel:+18338526262", "sms:+18338526262"] and "tel:911" in html
+
+
+@pytest.mark.parametrize("typed", ["1.0", "+1", "1e0", " 1 "])
+def test_an_answer_is_stored_as_its_plain_code(client, survey, typed):
+    assessment, token = survey
+    assert answer(client, token, 1, "3", typed).json() == {"saved": True}
+    assert ItemResponse.objects.get(assessment=assessment).value == "1"

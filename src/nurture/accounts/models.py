@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from nurture.notifications.sms import validate_phone
+
 from .enums import AuditAction, Role
 
 
@@ -16,7 +18,7 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(max_length=20, choices=Role.choices)
     site = models.ForeignKey("program.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
-    mobile = models.CharField(max_length=32, blank=True,
+    mobile = models.CharField(max_length=32, blank=True, validators=[validate_phone],
                               help_text="Mobile number for text messages about urgent safety alerts.")
 
     def __str__(self) -> str:

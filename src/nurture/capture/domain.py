@@ -186,12 +186,25 @@ def _validate(assessment: Assessment, instrument_id: str, answers: dict[str, str
         value = "" if value is None else str(value).strip()
         if not inst.has_item(item_id):
             raise DomainError(f"{inst.short_name} has no item {item_id}.")
-        cleaned[item_id] = value
+        cleaned[item_id] = _canonical(inst.item(item_id), value)
     try:
         score_instrument(inst, {k: v for k, v in cleaned.items() if v != ""})
     except ResponseError as exc:
         raise DomainError(exc.problem) from None
     return inst, cleaned
+
+
+def _canonical(item, value: str) -> str:
+    """A rated answer stored as its plain code ("1", not "1.0", "+1" or "1e0"; "na" in lower case)."""
+    if item.kind != "rated" or value == "":
+        return value
+    if value.lower() == "na":
+        return "na"
+    try:
+        number = float(value)
+    except ValueError:
+        return value  # the scorer refuses it with a clear message
+    return str(int(number)) if number.is_integer() else value
 
 
 def current_answers(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST) -> dict[str, str]:
@@ -240,17 +253,21 @@ def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool, p
     return SaveResult(alerts, {f.topic for f in result.flags if f.severity == "urgent"})
 
 
-def safety_topics(assessment: Assessment) -> dict[str, set[str]]:
+def safety_topics(assessment: Assessment, instruments: list[str] | None = None) -> dict[str, set[str]]:
     """What the mother should be shown now: ``{"urgent": topics, "follow_up": topics}``
-    from the rules her saved answers meet, and from the assessment's unresolved alerts."""
+    from the rules her saved answers meet, and from the unresolved alerts — of the whole
+    assessment, or of the given instruments only."""
     topics = {"urgent": set(), "follow_up": set()}
-    for instrument_id in assessment.instruments:
-        if not ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id).exists():
-            continue
-        for flag in _score_saved(assessment, instrument_id).flags:
-            if flag.rule != "safety_item_unanswered":
-                topics[flag.severity].add(flag.topic)
-    for severity, topic in assessment.alerts.unresolved().exclude(topic="unanswered").values_list("severity", "topic"):
+    instruments = assessment.instruments if instruments is None else instruments
+    answered = set(ItemResponse.objects.filter(assessment=assessment, instrument__in=instruments)
+                   .values_list("instrument", flat=True).distinct())
+    for instrument_id in instruments:
+        if instrument_id in answered:
+            for flag in _score_saved(assessment, instrument_id).flags:
+                if flag.rule != "safety_item_unanswered":
+                    topics[flag.severity].add(flag.topic)
+    alerts = assessment.alerts.unresolved().filter(instrument__in=instruments).exclude(topic="unanswered")
+    for severity, topic in alerts.values_list("severity", "topic"):
         topics[severity].add(topic)
     return topics
 

@@ -31,6 +31,9 @@ def survey_link(dyad_id: str = typer.Argument(..., help="The dyad's study id, e.
         _, token = capture.issue_link(None, assessment)
     except DomainError as exc:
         fail(str(exc))
+    if dyad.status in ("withdrawn", "lost", "completed"):
+        typer.echo(f"nurture: note: {dyad.code} is {dyad.get_status_display().lower()}; this new link works until "
+                   "revoked — answers and alerts will reach staff.", err=True)
     typer.echo(f"{settings.SITE_URL}/s/{token}/")
 
 
@@ -95,10 +98,12 @@ def send_notifications() -> None:
 
     report = deliver_due()
     for note in report.failed:
-        note.refresh_from_db()
-        typer.echo(f"failed: {note.get_channel_display().lower()} to {note.to} (attempt {note.attempts}): "
-                   f"{note.last_error}", err=True)
-    typer.echo(f"{len(report.sent)} message(s) sent, {len(report.failed)} failed (will retry).")
+        then = "given up" if note.status == "failed" else "will retry"
+        typer.echo(f"failed ({then}): {note.get_channel_display().lower()} to {note.to} "
+                   f"(attempt {note.attempts}): {note.last_error}", err=True)
+    retrying = sum(note.status != "failed" for note in report.failed)
+    typer.echo(f"{len(report.sent)} message(s) sent, {len(report.failed)} failed "
+               f"({retrying} will be retried, {len(report.failed) - retrying} given up).")
 
 
 def escalate_alerts() -> None:

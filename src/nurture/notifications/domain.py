@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from . import sms
@@ -77,16 +78,36 @@ def _claimable(now):
     return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
 
 
-def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> DeliveryReport:
+#: One delivery pass stops taking new messages after this long, so a mail server that
+#: hangs cannot hold up escalation checks or the next pass.
+PASS_SECONDS = 45
+
+
+def deliver_due(now: dt.datetime | None = None, limit: int = 200, budget: float = PASS_SECONDS) -> DeliveryReport:
     """Send every waiting message whose time has come. Side effects: email / SMS sent,
-    Notification rows updated (status, attempts, last error, next attempt)."""
+    Notification rows updated (status, attempts, last error, next attempt).
+
+    Order: messages never tried before first (a new alert is not queued behind retries
+    of an old one), text messages before email. After a channel fails once in a pass,
+    the rest of that channel waits for the next pass instead of each hanging in turn.
+    ``now`` fixes the clock (tests); otherwise each claim reads the real time, so a slow
+    pass never hands out leases that have already run out.
+    """
     report = DeliveryReport()
-    now = now or timezone.now()
-    due = (Notification.objects.waiting().filter(next_attempt_at__lte=now).filter(_claimable(now))
-           .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-    for pk in list(due):
-        claimed = (Notification.objects.waiting().filter(pk=pk).filter(_claimable(now))
-                   .update(claimed_until=now + LEASE))
+    clock = (lambda: now) if now is not None else timezone.now
+    started = time.monotonic()
+    broken: set[str] = set()
+    start = clock()
+    due = (Notification.objects.waiting().filter(next_attempt_at__lte=start).filter(_claimable(start))
+           .annotate(fresh=Case(When(attempts=0, then=0), default=1),
+                     text_first=Case(When(channel=Channel.SMS, then=0), default=1))
+           .order_by("fresh", "text_first", "next_attempt_at", "pk").values_list("pk", "channel")[:limit])
+    for pk, channel in list(due):
+        if channel in broken or time.monotonic() - started > budget:
+            continue
+        moment = clock()
+        claimed = (Notification.objects.waiting().filter(pk=pk).filter(_claimable(moment))
+                   .update(claimed_until=moment + LEASE))
         if not claimed:
             continue  # another sender took it
         note = Notification.objects.get(pk=pk)
@@ -94,17 +115,20 @@ def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> DeliveryRep
         try:
             _send(note)
         except Exception as exc:  # any failure of a provider is recorded and retried, never raised
+            moment = clock()
             error = f"{type(exc).__name__}: {exc}"[:500]
-            gave_up = attempts >= MAX_ATTEMPTS
+            gave_up = attempts >= MAX_ATTEMPTS or getattr(exc, "permanent", False)
             Notification.objects.filter(pk=pk).update(
                 attempts=attempts, last_error=error, claimed_until=None,
                 status=NotificationStatus.FAILED if gave_up else NotificationStatus.RETRYING,
-                next_attempt_at=now + retry_delay(attempts))
+                next_attempt_at=moment + retry_delay(attempts))
             log.warning("Notification %s to %s failed (attempt %s): %s", pk, note.to, attempts, error)
+            note.refresh_from_db()
             report.failed.append(note)
+            broken.add(channel)
         else:
             Notification.objects.filter(pk=pk).update(attempts=attempts, status=NotificationStatus.SENT,
-                                                      sent_at=now, claimed_until=None)
+                                                      sent_at=clock(), claimed_until=None)
             report.sent.append(note)
     return report
 

@@ -7,7 +7,8 @@
 - ``memory://`` — keep them in :data:`outbox` (tests);
 - ``twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B15550100`` — Twilio's REST API
   over HTTPS (``&api=`` overrides the base URL, which tests point at a local server);
-- ``none://`` or unset in production — no text messages (``nurture check`` says so).
+- ``none://`` or unset in production — no text messages (the admin warns when a site
+  lists mobiles anyway).
 
 Tests never use the network: they use ``memory://`` or a local HTTP server.
 """
@@ -30,18 +31,43 @@ _PHONE = re.compile(r"^\+?[0-9(][0-9 ().-]{1,30}$")
 
 
 def normalise_phone(text: str) -> str | None:
-    """Digits with an optional leading +, or None when it does not look like a phone number."""
+    """A number in the form phones dial and providers accept, or None when it is not one.
+
+    International form (``+15550100199``) for numbers with a country code; ten-digit
+    numbers, and eleven digits starting with 1, are North American (+1); short service
+    numbers (911, 988) stay as they are.
+    """
     text = (text or "").strip()
     if not _PHONE.match(text):
         return None
     digits = re.sub(r"[^0-9]", "", text)
     if not 3 <= len(digits) <= 15:
         return None
-    return ("+" if text.startswith("+") else "") + digits
+    if text.startswith("+"):
+        return "+" + digits
+    if len(digits) == 10:
+        return "+1" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+" + digits
+    return digits
+
+
+def validate_phone(text: str) -> None:
+    """Model and form validator: a phone number Nurture can dial or text."""
+    from django.core.exceptions import ValidationError
+
+    if text and normalise_phone(text) is None:
+        raise ValidationError(f"{text!r} is not a phone number Nurture can use (digits, spaces, + ( ) . - only; "
+                              "no extensions), e.g. +1 555 010 0199.")
 
 
 class SMSError(Exception):
-    pass
+    """A message the provider did not take. ``permanent`` when retrying cannot help
+    (a number it refuses, bad credentials), so the message is given up at once."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class Backend:
@@ -103,7 +129,9 @@ class TwilioBackend(Backend):
                 response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:200].decode("utf-8", "replace")
-            raise SMSError(f"provider answered {exc.code}: {detail}") from None
+            # 4xx other than "too many requests" will fail the same way next time.
+            raise SMSError(f"provider answered {exc.code}: {detail}",
+                           permanent=400 <= exc.code < 500 and exc.code != 429) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise SMSError(f"provider unreachable: {exc}") from None
 

@@ -13,6 +13,19 @@ class SiteAdmin(admin.ModelAdmin):
     inlines = [SiteSafetyInline, CrisisResourceInline]
     actions = ["copy_defaults"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from django.contrib import messages
+
+        from nurture.safety.domain import texts_enabled
+        from nurture.safety.models import SiteSafety
+
+        row = SiteSafety.objects.filter(site=form.instance).first()
+        if row and row.phones and not texts_enabled():
+            messages.warning(request, "Text messages are not configured on this server (NURTURE_SMS_URL), so the "
+                                      "on-call mobiles will not be texted; alerts go to the on-call emails, or to "
+                                      "the coordinators when there are none.")
+
     @admin.action(description="Copy the default crisis resources to edit them")
     def copy_defaults(self, request, queryset):
         created = sum(copy_default_resources(site) for site in queryset)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import urllib.parse
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -44,6 +45,7 @@ from .enums import (
 from .models import Alert, AlertEvent, CrisisResource, SiteSafety, default_resources
 
 UNANSWERED = "safety_item_unanswered"
+ESSENTIAL = (ResourceGroup.EMERGENCY, ResourceGroup.CRISIS)
 
 
 # --------------------------------------------------------------------------- settings
@@ -60,6 +62,10 @@ def crisis_resources(site, language: str) -> list[dict]:
     rows = list(CrisisResource.objects.filter(site=site, language=language).values(
         "group", "name", "phone", "sms", "sms_body", "note"))
     resources = rows or default_resources(language)
+    # A site's own list adds to the emergency number and the crisis line; it can replace
+    # them with its own entries of those groups, never drop them.
+    have = {r["group"] for r in resources}
+    resources += [r for r in default_resources(language) if r["group"] in ESSENTIAL and r["group"] not in have]
     order = {g: i for i, g in enumerate(ResourceGroup.values)}
     for r in resources:
         r["tel"] = _dial(r.get("phone", ""))
@@ -76,7 +82,8 @@ def _sms_link(number: str, body: str) -> str:
     digits = normalise_phone(number) or ""
     if not digits:
         return ""
-    return f"sms:{digits}" + (f"?&body={body}" if body else "")
+    # "?&body=" is read by both iOS and Android messaging apps.
+    return f"sms:{digits}" + (f"?&body={urllib.parse.quote(body)}" if body else "")
 
 
 # --------------------------------------------------------------------------- raising
@@ -117,8 +124,14 @@ def raise_alerts(assessment, instrument_id: str, flags, now: dt.datetime, *, pat
     dyad = assessment.dyad
     for flag in flags:
         observed = _observed(flag)
+        # An alert closed as "entered in error" says nothing about her real answer: the
+        # comparison is with the latest alert that stands.
         latest = (Alert.objects.select_for_update().filter(assessment=assessment, instrument=instrument_id,
-                                                           rule=flag.rule).order_by("-created_at", "-pk").first())
+                                                           rule=flag.rule).exclude(outcome=AlertOutcome.ENTRY_ERROR)
+                  .order_by("-created_at", "-pk").first())
+        error = (Alert.objects.filter(assessment=assessment, instrument=instrument_id, rule=flag.rule,
+                                      outcome=AlertOutcome.ENTRY_ERROR).order_by("-created_at", "-pk").first()
+                 if latest is None else None)
         triggering = {"subject": flag.subject, "observed": observed, "partial": bool(getattr(flag, "partial", False)),
                       "path": AlertPath(path).value}
         if latest is not None and not _is_worse(rule_ops.get(flag.rule, ">"), observed, latest.observed):
@@ -136,9 +149,11 @@ def raise_alerts(assessment, instrument_id: str, flags, now: dt.datetime, *, pat
             continue
         alert = Alert.objects.create(
             assessment=assessment, instrument=instrument_id, rule=flag.rule, dyad=dyad, site_id=dyad.site_id,
-            severity=flag.severity, topic=_topic(flag), path=path, previous=latest, created_at=now,
+            severity=flag.severity, topic=_topic(flag), path=path, previous=latest or error, created_at=now,
             message=(flag.message or {}).get("en", f"{instrument_id}: {flag.rule}")[:300], triggering=triggering)
         note = AlertPath(path).label
+        if error is not None:
+            note += f"; alert #{error.pk} was closed as entered in error, and this answer still meets the rule"
         if latest is not None:
             note += f"; worse than the answer of alert #{latest.pk} ({_fmt(latest.observed)} → {_fmt(observed)})"
             _event(latest, now, EventKind.RAISED_AGAIN, by, f"A worse answer raised alert #{alert.pk}.")
@@ -217,30 +232,41 @@ def _message(alert: Alert, headline: str) -> tuple[str, str, str]:
     return subject, body, text
 
 
+def texts_enabled() -> bool:
+    """Whether text messages can be sent at all (``NURTURE_SMS_URL`` names a backend)."""
+    return bool(settings.SMS_URL) and not settings.SMS_URL.startswith("none:")
+
+
+def _reachable(alert: Alert, emails: list[str], phones: list[str]) -> tuple[list[str], list[str]]:
+    """What will really be sent: text messages only for urgent alerts, and only when
+    texts are configured."""
+    return list(emails), (list(phones) if alert.is_urgent and texts_enabled() else [])
+
+
 def _queue(alert: Alert, kind: str, headline: str, emails: list[str], phones: list[str], now) -> int:
     subject, body, text = _message(alert, headline)
+    for number in phones:  # the fastest channel first
+        outbox.enqueue(alert=alert, kind=kind, channel=Channel.SMS, to=number, body=text, now=now)
     for address in emails:
         outbox.enqueue(alert=alert, kind=kind, channel=Channel.EMAIL, to=address, subject=subject, body=body, now=now)
-    sms_on = alert.is_urgent and bool(settings.SMS_URL) and not settings.SMS_URL.startswith("none:")
-    sent_phones = phones if sms_on else []
-    for number in sent_phones:
-        outbox.enqueue(alert=alert, kind=kind, channel=Channel.SMS, to=number, body=text, now=now)
-    count = len(emails) + len(sent_phones)
+    count = len(emails) + len(phones)
     if count:
         _event(alert, now, EventKind.NOTIFIED, None, f"{headline}: {count} message(s) queued to "
-                                                     f"{', '.join(emails + sent_phones)}")
+                                                     f"{', '.join(phones + emails)}")
     else:
-        _event(alert, now, EventKind.NOBODY, None, f"{headline}: nobody to notify — set the on-call list in the "
-                                                   "site's safety settings.")
+        _event(alert, now, EventKind.NOBODY, None, f"{headline}: nobody could be told — no on-call address or "
+                                                   "coordinator email at the site (phone numbers receive texts only "
+                                                   "for urgent alerts, and only when texts are configured).")
     return count
 
 
 def _notify_on_call(alert: Alert, now, *, worse: bool = False) -> int:
-    """The site's on-call list (its coordinators when the list is empty)."""
+    """The site's on-call list; when nothing on it can be reached for this alert (say a
+    list of mobiles for a follow-up alert, or with texts off), the site's coordinators."""
     cfg = site_safety(alert.site_id)
-    emails, phones = cfg.emails, [p for p in (normalise_phone(x) for x in cfg.phones) if p]
+    emails, phones = _reachable(alert, cfg.emails, [p for p in (normalise_phone(x) for x in cfg.phones) if p])
     if not emails and not phones:
-        emails, phones = _staff_contacts(alert.site_id, {Role.COORDINATOR})
+        emails, phones = _reachable(alert, *_staff_contacts(alert.site_id, {Role.COORDINATOR}))
     headline = "Worse answer" if worse else "New alert"
     return _queue(alert, "alert_worse" if worse else "alert", headline, emails, phones, now)
 
@@ -289,15 +315,26 @@ def _check_visible(by, alert: Alert) -> None:
         raise NotPermitted("This alert is not one of yours.")
 
 
+def seen_marker(alert: Alert) -> str:
+    """What the person acknowledging has seen of the alert: its answer, and how often it got worse."""
+    return f"{alert.observed}:{len(alert.triggering.get('earlier') or [])}"
+
+
 @transaction.atomic
-def acknowledge_alert(by, alert: Alert, action_taken: str, now: dt.datetime | None = None) -> Alert:
+def acknowledge_alert(by, alert: Alert, action_taken: str, now: dt.datetime | None = None,
+                      seen: str | None = None) -> Alert:
     """Say that someone is on it, and what they are doing. Stops escalation.
 
+    ``seen`` is the :func:`seen_marker` of the page the note was written on: if a worse
+    answer arrived meanwhile, the acknowledgement is refused so it is read first.
     Side effects: the alert's status and acknowledgement, an AlertEvent, an audit entry.
     """
     _check_visible(by, alert)
     action_taken = _check_note(action_taken, "the action taken")
     alert = Alert.objects.select_for_update().select_related("dyad").get(pk=alert.pk)
+    if seen is not None and alert.is_open and seen != seen_marker(alert):
+        raise DomainError("A worse answer arrived while you were writing: read the alert again, then acknowledge "
+                          "it (your note is kept below).")
     if not alert.is_open:
         who = alert.acknowledged_by.get_username() if alert.acknowledged_by else "someone"
         when = timezone.localtime(alert.acknowledged_at) if alert.acknowledged_at else None
@@ -367,8 +404,8 @@ def note_dyad_ended(by, dyad, now: dt.datetime | None = None) -> int:
 
 def _steps(cfg: SiteSafety, age: dt.timedelta) -> tuple[int, int]:
     """(level due, repeats due) for an open urgent alert of this age."""
-    m = dt.timedelta(minutes=cfg.escalation_minutes)
-    r = dt.timedelta(minutes=cfg.repeat_minutes)
+    m = dt.timedelta(minutes=max(cfg.escalation_minutes, 1))
+    r = dt.timedelta(minutes=max(cfg.repeat_minutes, 1))
     if age < m:
         return EscalationLevel.NONE, 0
     if age < 2 * m:
@@ -397,18 +434,19 @@ def escalate_alerts(now: dt.datetime | None = None) -> list[Alert]:
             continue
         with transaction.atomic():
             locked = Alert.objects.select_for_update().select_related("dyad", "site").get(pk=alert.pk)
-            if not locked.is_open:
-                continue
+            if not locked.is_open or (due_level <= locked.escalation_level
+                                      and due_repeats <= locked.escalation_repeats):
+                continue  # acknowledged meanwhile, or another checker got here first
             before = {"escalation_level": locked.escalation_level, "repeats": locked.escalation_repeats}
             for level in range(locked.escalation_level + 1, min(due_level, EscalationLevel.ADMINISTRATOR) + 1):
                 roles = {Role.COORDINATOR} if level == EscalationLevel.COORDINATOR else {Role.ADMINISTRATOR}
-                emails, phones = _staff_contacts(locked.site_id, roles)
+                emails, phones = _reachable(locked, *_staff_contacts(locked.site_id, roles))
                 label = EscalationLevel(level).label
                 _event(locked, now, EventKind.ESCALATED, None, f"{label} (not acknowledged after "
                                                                f"{cfg.escalation_minutes * level} minutes).")
                 _queue(locked, f"escalation_{level}", "Not yet acknowledged", emails, phones, now)
             if due_repeats > locked.escalation_repeats:
-                emails, phones = _everyone(locked.site_id, cfg)
+                emails, phones = _reachable(locked, *_everyone(locked.site_id, cfg))
                 _event(locked, now, EventKind.ESCALATED, None, f"Still not acknowledged: everyone told again "
                                                                f"(repeat {due_repeats}).")
                 _queue(locked, "escalation_repeat", "Still not acknowledged", emails, phones, now)

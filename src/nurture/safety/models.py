@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from nurture.notifications.sms import validate_phone
 
 from .enums import (
     AlertOutcome,
@@ -77,11 +79,8 @@ def validate_emails(text: str) -> None:
 
 
 def validate_phones(text: str) -> None:
-    from nurture.notifications.sms import normalise_phone
-
     for line in _lines(text):
-        if normalise_phone(line) is None:
-            raise ValidationError(f"{line!r} is not a phone number (one per line, e.g. +1 555 010 0199).")
+        validate_phone(line)
 
 
 class SiteSafety(models.Model):
@@ -94,10 +93,10 @@ class SiteSafety(models.Model):
                                       help_text="One mobile number per line; sent a text message for urgent "
                                                 "alerts.")
     escalation_minutes = models.PositiveIntegerField(
-        default=60, help_text="An urgent alert not acknowledged within this time goes to the site's "
+        default=60, validators=[MinValueValidator(1)], help_text="An urgent alert not acknowledged within this time goes to the site's "
                               "coordinators, and after twice this time to administrators.")
     repeat_minutes = models.PositiveIntegerField(
-        default=60, help_text="After the administrators, everyone is told again at this interval until "
+        default=60, validators=[MinValueValidator(1)], help_text="After the administrators, everyone is told again at this interval until "
                               "someone acknowledges.")
     clinical_responder_roles = models.JSONField(
         default=default_responder_roles,
@@ -116,8 +115,6 @@ class SiteSafety(models.Model):
         unknown = [r for r in self.clinical_responder_roles or [] if r not in Role.values]
         if unknown:
             raise ValidationError({"clinical_responder_roles": f"Unknown role(s): {', '.join(unknown)}."})
-        if self.escalation_minutes < 1 or self.repeat_minutes < 1:
-            raise ValidationError("Escalation and repeat times must be at least one minute.")
 
     @property
     def emails(self) -> list[str]:
@@ -135,8 +132,10 @@ class CrisisResource(models.Model):
     language = models.CharField(max_length=8, default="en")
     group = models.CharField(max_length=12, choices=ResourceGroup.choices)
     name = models.CharField(max_length=120)
-    phone = models.CharField(max_length=40, blank=True, help_text="Shown as a tap-to-call link.")
-    sms = models.CharField(max_length=40, blank=True, help_text="Number for a tap-to-text link.")
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone],
+                             help_text="Shown as a tap-to-call link.")
+    sms = models.CharField(max_length=40, blank=True, validators=[validate_phone],
+                           help_text="Number for a tap-to-text link.")
     sms_body = models.CharField(max_length=40, blank=True, help_text="Word to start the text with, e.g. AYUDA.")
     note = models.CharField(max_length=400, blank=True, help_text="Hours, languages, what the service is.")
     order = models.PositiveSmallIntegerField(default=0)

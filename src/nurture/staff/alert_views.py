@@ -70,7 +70,8 @@ def alert_detail(request, pk):
     close_form = CloseForm(request.POST if action == "close" else None, prefix="close")
     if action == "acknowledge" and ack_form.is_valid():
         if attempt(ack_form, lambda: safety.acknowledge_alert(request.user, alert,
-                                                              ack_form.cleaned_data["action_taken"])):
+                                                              ack_form.cleaned_data["action_taken"],
+                                                              seen=request.POST.get("seen"))):
             messages.success(request, f"Alert for {alert.dyad.code} acknowledged.")
             return redirect("staff:alert", pk=alert.pk)
     if action == "close" and close_form.is_valid():
@@ -84,7 +85,8 @@ def alert_detail(request, pk):
     return render(request, "staff/alert_detail.html", {
         "alert": alert, "ack_form": ack_form, "close_form": close_form,
         "instrument_name": inst.short_name if inst else alert.instrument.upper(),
-        "raised_local": _local(alert.site, alert.created_at),
+        "raised_local": _local(alert.site, alert.created_at), "site_zone": alert.site.zone,
+        "seen": safety.seen_marker(alert),
         "notifications": alert.notifications.order_by("created_at", "pk"),
         "events": alert.events.select_related("by"),
         "can_close": safety.can_close(request.user, alert) and alert.status != AlertStatus.CLOSED,

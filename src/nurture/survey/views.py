@@ -98,8 +98,9 @@ def _next_url(token: str, number: int, pages: int, back: bool) -> str:
     return reverse("survey:page", args=[token, target])
 
 
-def _crisis_url(token: str, next_url: str) -> str:
-    return f"{reverse('survey:support', args=[token])}?{urlencode({'next': next_url})}"
+def _crisis_url(token: str, next_url: str, page: int) -> str:
+    """The crisis page; ``page`` is the page whose answers led there, so its words fit them."""
+    return f"{reverse('survey:support', args=[token])}?{urlencode({'next': next_url, 'page': page})}"
 
 
 @never_cache
@@ -139,7 +140,7 @@ def page(request, token, number):
         else:
             next_url = _next_url(token, number, len(assessment.instruments), back="back" in request.POST)
             if result.urgent:  # every time an urgent answer is saved, even if its alert exists
-                return redirect(_crisis_url(token, next_url))
+                return redirect(_crisis_url(token, next_url, number))
             return _remember(redirect(next_url), request, lang)
     else:
         saved = capture.current_answers(assessment, inst.id)
@@ -161,7 +162,8 @@ def answer(request, token, number):
     ``"crisis_url"`` when the answers now meet an urgent rule."""
     link, error = _resolve(request, token)
     if error:
-        return JsonResponse({"saved": False, "error": texts("en")["invalid_closed"]}, status=error.status_code)
+        lang = request.COOKIES.get(LANG_COOKIE, "en")
+        return JsonResponse({"saved": False, "error": texts(lang)["unsaved"]}, status=error.status_code)
     assessment = link.assessment
     lang = _language(request, assessment)
     if assessment.status == AssessmentStatus.COMPLETED or not 1 <= number <= len(assessment.instruments):
@@ -180,23 +182,29 @@ def answer(request, token, number):
         # The help is shown on the page at once, where she can keep answering; the
         # crisis page itself follows when she saves the page.
         t = texts(lang)
-        heading, intro = _support_texts(t, {"urgent": result.urgent_topics, "follow_up": set()})
-        body["crisis_url"] = _crisis_url(token, reverse("survey:page", args=[token, number]))
+        heading, intros = _support_texts(t, {"urgent": result.urgent_topics, "follow_up": set()})
+        body["crisis_url"] = _crisis_url(token, reverse("survey:page", args=[token, number]), number)
         body["crisis_html"] = render_to_string("survey/_crisis_panel.html", {
-            "heading": heading, "intro": intro, "resources": _resources(assessment.dyad.site, lang, t)})
+            "heading": heading, "intros": intros, "resources": _resources(assessment.dyad.site, lang, t, urgent=True)})
     return JsonResponse(body)
 
 
-def _support_texts(t: dict, topics: dict[str, set[str]]) -> tuple[str, str]:
-    """The words that fit the rule: self-harm first, then risk to the baby, then distress."""
-    for topic in ("self_harm", "infant_safety"):
-        if topic in topics["urgent"]:
-            return t[f"support_{topic}_title"], t[f"support_{topic}"]
-    return t["support_distress_title"], t["support_distress"]
+def _support_texts(t: dict, topics: dict[str, set[str]], first: set[str] = frozenset()) -> tuple[str, list[str]]:
+    """(heading, paragraphs) that fit the rules met: the topics of the page just saved
+    (``first``) lead, then any other urgent topic; distress alone gets gentler words."""
+    urgent = [x for x in ("self_harm", "infant_safety") if x in first] + \
+             [x for x in ("self_harm", "infant_safety") if x in topics["urgent"] and x not in first]
+    if urgent:
+        return t[f"support_{urgent[0]}_title"], [t[f"support_{x}"] for x in urgent]
+    return t["support_distress_title"], [t["support_distress"]]
 
 
-def _resources(site, lang: str, t: dict) -> list[dict]:
+def _resources(site, lang: str, t: dict, *, urgent: bool) -> list[dict]:
+    """The services, labelled; after a high score alone, the support lines lead and the
+    emergency and crisis numbers follow."""
     resources = crisis_resources(site, lang)
+    if not urgent:
+        resources.sort(key=lambda r: r["group"] in ("emergency", "crisis"))
     for r in resources:
         r["group_label"] = t.get(f"group_{r['group']}", "")
         r["call_label"] = t["call"].format(number=r.get("phone", ""))
@@ -216,10 +224,15 @@ def support(request, token):
     if not next_url.startswith(f"/s/{token}/") or "//" in next_url[1:]:
         next_url = reverse("survey:review", args=[token])
     t = texts(lang)
-    heading, intro = _support_texts(t, capture.safety_topics(assessment))
+    page_topics = set()
+    number = request.GET.get("page", "")
+    if number.isdigit() and 1 <= int(number) <= len(assessment.instruments):
+        page_topics = capture.safety_topics(assessment, [assessment.instruments[int(number) - 1]])["urgent"]
+    heading, intros = _support_texts(t, capture.safety_topics(assessment), first=page_topics)
+    keep = {"next": next_url} | ({"page": number} if page_topics else {})
     return _remember(render(request, "survey/support.html", _context(
-        request, link, lang, token=token, next_url=next_url, heading=heading, intro=intro, keep={"next": next_url},
-        resources=_resources(assessment.dyad.site, lang, t))), request, lang)
+        request, link, lang, token=token, next_url=next_url, heading=heading, intros=intros, keep=keep,
+        resources=_resources(assessment.dyad.site, lang, t, urgent=True))), request, lang)
 
 
 @never_cache
@@ -262,7 +275,8 @@ def done(request, token):
     t = texts(lang)
     topics = capture.safety_topics(assessment)
     show = bool(topics["urgent"] or topics["follow_up"])
-    heading, intro = _support_texts(t, topics)
+    heading, intros = _support_texts(t, topics)
     return _remember(render(request, "survey/done.html", _context(
-        request, link, lang, token=token, show_support=show, heading=heading, intro=intro,
-        resources=_resources(assessment.dyad.site, lang, t) if show else [])), request, lang)
+        request, link, lang, token=token, show_support=show, heading=heading, intros=intros,
+        resources=_resources(assessment.dyad.site, lang, t, urgent=bool(topics["urgent"])) if show else [])),
+        request, lang)

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+import nurture.notifications.sms
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='staffprofile',
             name='mobile',
-            field=models.CharField(blank=True, help_text='Mobile number for text messages about urgent safety alerts.', max_length=32),
+            field=models.CharField(blank=True, help_text='Mobile number for text messages about urgent safety alerts.', max_length=32, validators=[nurture.notifications.sms.validate_phone]),
         ),
     ]
