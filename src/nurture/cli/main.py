@@ -17,9 +17,11 @@ from . import (
     score,
     serve,
 )
+from .common import NurtureGroup
 
 app = typer.Typer(
     name="nurture",
+    cls=NurtureGroup,
     help="Run and evaluate the Nurturing Connections mother-infant group program.",
     no_args_is_help=True,
     add_completion=False,
