@@ -116,11 +116,13 @@ INSTALLED_APPS = [
     "nurture.capture",
     "nurture.safety",
     "nurture.notifications",
+    "nurture.coding",
     "nurture.staff",
     "nurture.survey",
 ]
 
 MIDDLEWARE = [
+    "nurture.common.unavailable.DatabaseUnavailableMiddleware",  # outermost: a 503 page when the database is down
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nurture.coding.middleware.CoderConfinementMiddleware",
 ]
 
 ROOT_URLCONF = "nurture.urls"

@@ -7,5 +7,6 @@ admin.site.site_title = "Nurture"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("s/", include("nurture.survey.urls")),
+    path("coding/", include("nurture.coding.urls")),
     path("", include("nurture.staff.urls")),
 ]

@@ -39,7 +39,7 @@ def test_results_follow_the_schema(results):
     assert set(measure["effect"]) == {"dz", "dz_ci95", "d_av", "d_av_ci95", "g_av", "g_av_ci95"}
     assert set(measure["reliable_change"]) >= {"reliability", "sd_pre", "s_diff", "improved", "no_change",
                                                "deteriorated"}
-    assert set(results) >= {"baseline", "harms", "planning", "limitations"}  # version 2
+    assert set(results) >= {"baseline", "harms", "planning", "limitations"}  # version 3
     json.loads(to_json(results))
 
 

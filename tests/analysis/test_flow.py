@@ -1,5 +1,6 @@
 """The denominators: retention among dyads due, attendance over sessions held, CONSORT boxes with codes."""
 
+import hashlib
 import json
 import textwrap
 
@@ -13,7 +14,9 @@ from nurture.analysis.flow import flow
 def make(files: dict[str, str], manifest: dict | None = None):
     raw = {name: textwrap.dedent(text).strip().encode() + b"\n" for name, text in files.items()}
     if manifest is not None:
-        raw["manifest.json"] = json.dumps(manifest).encode()
+        # A manifest lists every file's digest (a manifest without them is refused).
+        files = {name: {"sha256": hashlib.sha256(body).hexdigest()} for name, body in raw.items()}
+        raw["manifest.json"] = json.dumps({"files": files} | manifest).encode()
     return load_bundle_files(raw, "test")
 
 

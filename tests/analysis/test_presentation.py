@@ -65,10 +65,12 @@ def test_declared_primary_measures_are_the_only_ones_adjusted():
 
 
 def test_primary_measures_come_from_the_manifest_and_the_option_overrides(tmp_path):
+    import hashlib
     import json
 
     folder = make_bundle(tmp_path / "b", n=20, seed=2)
-    (folder / "manifest.json").write_text(json.dumps({"primary_measures": ["gad7:total"]}))
+    files = {p.name: {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted(folder.glob("*.csv"))}
+    (folder / "manifest.json").write_text(json.dumps({"files": files, "primary_measures": ["gad7:total"]}))
     bundle = load_bundle(folder)
     from_manifest = analyse(bundle, CATALOGUE, n_boot=0)["efficacy"]
     assert from_manifest["primary_measures"] == ["gad7:total"]

@@ -143,3 +143,26 @@ def test_demo_flow_keeps_categorical_reasons_in_the_de_identified_bundle(demo_re
                                                         {"code": "work_or_school",
                                                          "label": "Returned to work or school", "n": 1}]
     assert demo_results["manifest"]["primary_measures"] == ["epds:total", "pss:total"]
+
+
+def test_the_demo_has_coded_observations_and_themes_with_work_left_for_each_coder(demo):
+    from django.contrib.auth.models import User
+
+    from nurture.coding import domain as coding
+    from nurture.coding.models import Assignment, Recording, Segment
+    from nurture.program.models import Study
+
+    assert Recording.objects.count() == 24
+    assert set(Recording.objects.values_list("timepoint", flat=True)) == {"pre", "post"}
+    assert Recording.objects.filter(resolution="needs_consensus").count() == 1
+    assert Segment.objects.filter(source="transcript").count() == 9
+    for name in ("coder", "coder2"):
+        open_work = Assignment.objects.open().filter(coder__username=name)
+        assert open_work.filter(recording__isnull=False).exists() and open_work.filter(segment__isnull=False).exists()
+    result = coding.reliability(User.objects.get(username="coordinator"), Study.objects.get())
+    assert [s["n"] for s in result["scales"]] == [6, 6, 6, 6]
+    assert all(s["icc"] is not None for s in result["scales"])
+    assert result["codes"]["n"] >= 10
+    # open answers and transcript turns carry no demo name
+    names = set(User.objects.values_list("first_name", flat=True)) - {""}
+    assert not [t for t in Segment.objects.values_list("text", flat=True) if any(n in t for n in names)]

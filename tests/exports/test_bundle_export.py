@@ -85,8 +85,11 @@ def test_free_text_is_left_out_unless_asked_with_a_warning(study_data):
     quiet = collect(study_data.coordinator, study_data.study, deidentified=True)
     assert quiet.tables["feedback.csv"].empty and "left out" in quiet.warnings[0]
     loud = collect(study_data.coordinator, study_data.study, deidentified=True, free_text=True)
-    assert loud.tables["feedback.csv"]["text"].tolist() == ["Talking with Zebedee's nurse"]
-    assert "may contain names" in loud.warnings[0]
+    # names known to the study are replaced, as in the text coders see
+    assert loud.tables["feedback.csv"]["text"].tolist() == ["Talking with [name]'s nurse"]
+    assert "other identifying details may remain" in loud.warnings[0]
+    identified = collect(study_data.coordinator, study_data.study, deidentified=False)
+    assert identified.tables["feedback.csv"]["text"].tolist() == ["Talking with Zebedee's nurse"]
 
 
 def test_researchers_can_only_export_de_identified_and_facilitators_not_at_all(study_data, tmp_path):
@@ -228,7 +231,7 @@ def test_the_manifest_declares_version_2_and_the_studys_primary_measures(study_d
     study_data.study.primary_measures = "epds, pss:total"
     study_data.study.save()
     manifest = collect(study_data.coordinator, study_data.study, deidentified=True).manifest
-    assert manifest["schema"] == "nurture.bundle/2"
+    assert manifest["schema"] == "nurture.bundle/3"
     assert manifest["primary_measures"] == ["epds:total", "pss:total"]
     assert manifest["escalation_minutes"] == 60  # the study's setting (StudySettings.escalation_minutes)
 

@@ -6,11 +6,18 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Coordinator"
     FACILITATOR = "facilitator", "Facilitator"
     RESEARCHER = "researcher", "Researcher"
+    CODER = "coder", "Coder"
 
     @classmethod
     def sees_identifiers(cls) -> frozenset["Role"]:
         """Roles that work with families directly and so may see names and contacts."""
         return frozenset({cls.ADMINISTRATOR, cls.COORDINATOR, cls.FACILITATOR})
+
+    @classmethod
+    def sees_study_data(cls) -> frozenset["Role"]:
+        """Roles that see participants, cohorts and sessions at all. Coders see only their
+        coding assignments, blind to who and when (``coding.domain.visible_assignments``)."""
+        return frozenset({cls.ADMINISTRATOR, cls.COORDINATOR, cls.FACILITATOR, cls.RESEARCHER})
 
     @classmethod
     def manages_participants(cls) -> frozenset["Role"]:

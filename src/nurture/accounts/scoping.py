@@ -1,7 +1,8 @@
 """Who may see and change what. Every query for participant data goes through here.
 
 Rules: staff of one site never see another site's participants; facilitators see
-only the cohorts they facilitate; researchers never see identifiers. A profile
+only the cohorts they facilitate; researchers never see identifiers; coders see
+nothing of the study but their own coding assignments (``coding.domain``). A profile
 without a site (administrators, multi-site researchers) spans every site.
 """
 
@@ -66,7 +67,7 @@ def visible_cohorts(user) -> QuerySet:
 
     role = role_of(user)
     qs = Cohort.objects.all()
-    if role is None:
+    if role not in Role.sees_study_data():
         return qs.none()
     if role == Role.FACILITATOR:
         return _site_filter(user, qs).filter(facilitators=user)
@@ -84,7 +85,7 @@ def visible_dyads(user) -> QuerySet:
 
     role = role_of(user)
     qs = Dyad.objects.all()
-    if role is None:
+    if role not in Role.sees_study_data():
         return qs.none()
     if role == Role.FACILITATOR:
         return _site_filter(user, qs).filter(cohort__in=visible_cohorts(user))
@@ -94,7 +95,7 @@ def visible_dyads(user) -> QuerySet:
 def visible_sites(user) -> QuerySet:
     from nurture.program.models import Site
 
-    if role_of(user) is None:
+    if role_of(user) not in Role.sees_study_data():
         return Site.objects.none()
     site_id = site_id_of(user)
     return Site.objects.filter(pk=site_id) if site_id else Site.objects.all()
@@ -105,7 +106,7 @@ def check_site(user, site_id: int) -> None:
     if user is None:
         return
     own = site_id_of(user)
-    if role_of(user) is None or (own is not None and own != site_id):
+    if role_of(user) not in Role.sees_study_data() or (own is not None and own != site_id):
         raise NotPermitted("This belongs to another site.")
 
 

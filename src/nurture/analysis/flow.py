@@ -10,7 +10,7 @@ Two denominators decide the headline feasibility results:
   week offered to each dyad (a late joiner is not absent from weeks before she joined).
 
 Both come from the bundle when it carries them (``post_due`` and ``first_week`` in
-participants.csv, ``held`` in sessions.csv — bundle version 2) and are otherwise
+participants.csv, ``held`` in sessions.csv — bundle version 3) and are otherwise
 derived, with a warning saying how.
 """
 
@@ -81,7 +81,7 @@ def dyad_table(bundle: Bundle, warnings: list[str] | None = None) -> pd.DataFram
 
 
 def _reason_codes(people: pd.DataFrame) -> pd.Series:
-    """The categorical reason (bundle version 2), else the typed reason of a version 1 bundle."""
+    """The categorical reason (bundle version 3), else the typed reason of an older bundle."""
     codes = _column(people, "reason_code")
     if _known(codes):
         return codes

@@ -18,11 +18,16 @@ def load_criteria(path=None) -> list[dict]:
         text = (resources.files("nurture.analysis") / "progression.yaml").read_text(encoding="utf-8")
         source = "progression.yaml"
     else:
-        try:
-            text = open(path, encoding="utf-8").read()
-        except OSError as exc:
-            raise BundleError(f"cannot be read ({exc.strerror})", file=str(path)) from None
         source = str(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except IsADirectoryError:
+            raise BundleError("is a folder, not a criteria file", file=source) from None
+        except OSError as exc:
+            raise BundleError(f"cannot be read ({exc.strerror})", file=source) from None
+        except UnicodeDecodeError:
+            raise BundleError("is not UTF-8 text", file=source) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -32,14 +37,17 @@ def load_criteria(path=None) -> list[dict]:
         raise BundleError("must have a list named criteria", file=source)
     for i, c in enumerate(criteria):
         if not isinstance(c, dict):
-            raise BundleError(f"criteria[{i}] must be a mapping", file=source)
+            raise BundleError(f"criteria[{i}] must be a mapping of id, label, rate, green, amber", file=source)
         for key in ("id", "label", "rate", "green", "amber"):
             if key not in c:
                 raise BundleError(f"criteria[{i}] needs {key!r}", file=source)
+        if not isinstance(c["rate"], str) or not isinstance(c["id"], str | int):
+            raise BundleError(f"criteria[{i}]: id and rate must be names", file=source)
         unit = c.setdefault("unit", "share")
         if unit not in UNITS:
             raise BundleError(f"criteria[{i}]: unit must be one of {', '.join(UNITS)}", file=source)
-        if not all(isinstance(c[k], int | float) and not isinstance(c[k], bool) for k in ("green", "amber")):
+        if not all(isinstance(c[k], int | float) and not isinstance(c[k], bool) and c[k] == c[k]
+                   for k in ("green", "amber")):
             raise BundleError(f"criteria[{i}]: green and amber must be numbers", file=source)
         top = 1 if unit == "share" else float("inf")
         if not 0 <= c["amber"] <= c["green"] <= top:

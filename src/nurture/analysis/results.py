@@ -1,9 +1,11 @@
-"""Assemble ``results.json`` (schema ``nurture.results/2``) from a bundle.
+"""Assemble ``results.json`` (schema ``nurture.results/3``) from a bundle.
 
-Version 2 (see docs/data-formats.md) adds the top-level ``baseline``, ``harms``,
-``planning`` and ``limitations``, the data date, and the denominators of dyads due and
-sessions held; version 1 keys keep their meaning except where version 1 counted
-wrongly (retention is now among dyads due, attendance over sessions held).
+Version 2 added ``safety``: the safety rule hits of the bundle's item responses, found by
+the caller (this module does not know the instruments), and ``coding``. Version 3 (see
+docs/data-formats.md) adds the top-level ``baseline``, ``harms``, ``planning`` and
+``limitations``, the data date, and the denominators of dyads due and sessions held;
+older keys keep their meaning except where earlier versions counted wrongly (retention is
+now among dyads due, attendance over sessions held).
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import numpy as np
 from .acceptability import acceptability
 from .baseline import baseline_table
 from .bundle import Bundle
-from .efficacy import Catalogue, efficacy
+from .coded import coded_results, coded_theme_frequencies, observation_scores
+from .efficacy import Catalogue, MeasureInfo, efficacy
 from .feasibility import feasibility, participant_characteristics
 from .harms import harms as harms_summary
 from .limitations import limitations
 from .planning import DEFAULT_TARGETS, planning_summary
 from .progression import assess, load_criteria
 
-SCHEMA = "nurture.results/2"
+SCHEMA = "nurture.results/3"
 
 
 def parse_measures(values) -> list[tuple[str, str]]:
@@ -66,11 +69,13 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
             seed: int | None = 2024, item_labels: dict[str, str] | None = None,
             rule_labels: dict[str, str] | None = None, instrument_items: dict[str, int] | None = None,
             primary: list[tuple[str, str]] | None = None, targets=None, group_size: float | None = None,
-            progress: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> dict:
+            progress: Callable[[str], None] | None = None, now: dt.datetime | None = None,
+            safety: list[dict] | None = None) -> dict:
     """Run every part whose input is present; a part without input is ``None``.
 
     ``primary`` (instrument, scale) overrides the primary measures of the manifest;
-    ``targets`` are the standardized effects of the planning table.
+    ``targets`` are the standardized effects of the planning table; ``safety``: rule hits
+    found by scoring the bundle's item responses (listed as given).
     """
     warnings: list[str] = []
     if progress:
@@ -83,9 +88,14 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
     if progress:
         progress("acceptability")
     accept = acceptability(bundle, item_labels, asked)
+    described = ((bundle.manifest or {}).get("coding") or {}).get("schemes") or {}
+    coded_themes = coded_theme_frequencies(bundle.get("coded_segments.csv"), described)
+    if coded_themes:
+        accept = (accept or {}) | {"coded_themes": coded_themes}
     if primary is None:
         primary = parse_measures(bundle.meta("primary_measures"))
-    eff = efficacy(bundle.get("scores.csv"), bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
+    scores, catalogue = _with_observations(bundle, catalogue, described)
+    eff = efficacy(scores, bundle.get("participants.csv"), catalogue, n_boot=n_boot, seed=seed,
                    primary=primary, progress=progress)
     if eff is not None:
         warnings.extend(eff.pop("_warnings"))
@@ -96,9 +106,9 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
         feas["progression"] = _progression(criteria if criteria is not None else load_criteria(), feas, accept,
                                            harms)
     measure_list = [(m["instrument"], m["scale"], m["label"]) for m in eff["measures"]] if eff else []
-    baseline = baseline_table(table, bundle.get("participants.csv"), bundle.get("scores.csv"), measure_list) \
+    baseline = baseline_table(table, bundle.get("participants.csv"), scores, measure_list) \
         if table is not None else None
-    planning = planning_summary(eff, bundle.get("scores.csv"), bundle.get("participants.csv"), table,
+    planning = planning_summary(eff, scores, bundle.get("participants.csv"), table,
                                 feas["rates"] if feas else {}, feas["attendance"] if feas else None,
                                 targets=tuple(targets or DEFAULT_TARGETS), group_size=group_size) \
         if eff is not None and table is not None else None
@@ -127,7 +137,29 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
         "harms": harms,
         "planning": planning,
         "limitations": limitations(feas, eff, harms),
+        "coding": coded_results(bundle.get("observations.csv"), bundle.get("coded_segments.csv"), described),
+        "safety": list(safety or []),
     }
+
+
+def _with_observations(bundle: Bundle, catalogue: Catalogue, described: dict):
+    """Observation scores (consensus where double-coded) join the questionnaire scores as measures."""
+    import pandas as pd
+
+    scores = bundle.get("scores.csv")
+    observed = observation_scores(bundle.get("observations.csv"))
+    if not len(observed):
+        return scores, catalogue
+    catalogue = dict(catalogue)
+    for scheme, scale in observed[["instrument", "scale"]].drop_duplicates().itertuples(index=False):
+        info = described.get(scheme, {})
+        sub = info.get("scales", {}).get(scale, {})
+        if (scheme, scale) not in catalogue and info:
+            catalogue[(scheme, scale)] = MeasureInfo(
+                label=f"{info.get('short_name', scheme)} {sub.get('name', scale)} (observed)",
+                lower_is_better=sub.get("lower_is_better"))
+    combined = observed if scores is None else pd.concat([scores, observed], ignore_index=True)
+    return combined, catalogue
 
 
 def _clean(value):

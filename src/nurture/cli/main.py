@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, assessments, demo, export, init, instruments, redcap, score, serve
+from . import (
+    agreement,
+    analyze,
+    assessments,
+    demo,
+    export,
+    init,
+    instruments,
+    redcap,
+    schemes,
+    score,
+    serve,
+)
+from .common import NurtureGroup
 
 app = typer.Typer(
     name="nurture",
+    cls=NurtureGroup,
     help="Run and evaluate the Nurturing Connections mother-infant group program.",
     no_args_is_help=True,
     add_completion=False,
@@ -18,6 +32,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("score")(score.score)
 app.command("analyze")(analyze.analyze)
+app.command("agreement")(agreement.agreement)
 app.command("export")(export.export)
 app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
@@ -26,6 +41,7 @@ app.command("send-reminders")(assessments.send_reminders)
 app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)
 app.add_typer(instruments.app, name="instruments")
+app.add_typer(schemes.app, name="schemes")
 
 
 def run() -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from nurture.accounts.enums import Role
 from nurture.accounts.models import StaffProfile
 from nurture.capture.models import StudySettings
+from nurture.coding.models import Recording, Segment, Transcript
 from nurture.notifications.enums import NotificationStatus
 from nurture.notifications.models import Notification
 from nurture.participants import domain as participants
@@ -35,6 +36,7 @@ from nurture.program.models import Attendance, CurriculumVersion, Site, Study
 from nurture.safety.models import SiteSafety
 
 from . import assessments as demo_assessments
+from . import coding as demo_coding
 
 DEMO_PASSWORD = "nurture-demo"
 DEMO_STUDY = "nurturing-connections-demo"
@@ -44,6 +46,8 @@ DEMO_USERS = [
     ("facilitator", Role.FACILITATOR),
     ("facilitator2", Role.FACILITATOR),
     ("researcher", Role.RESEARCHER),
+    ("coder", Role.CODER),
+    ("coder2", Role.CODER),
 ]
 
 FIRST_NAMES = ["Ana", "Brianna", "Carmen", "Danielle", "Elena", "Fatima", "Grace", "Hannah", "Isabel", "Jasmine",
@@ -103,6 +107,8 @@ def _clear() -> None:
         return
     dyads = Dyad.objects.filter(study=study)
     mother_ids = list(dyads.values_list("mother_id", flat=True))
+    for coded in (Segment, Recording, Transcript):  # they protect their dyads and study
+        coded.objects.filter(study=study).delete()
     Attendance.objects.filter(dyad__in=dyads).delete()
     dyads.delete()
     Mother.objects.filter(pk__in=mother_ids).delete()
@@ -215,6 +221,7 @@ def _build(seed: int, today: dt.date | None) -> str:
         _attend(rng, cohort, dyads_by_cohort[cohort.pk], coordinator, today, finished=status == CohortStatus.COMPLETED)
         program.set_cohort_status(coordinator, cohort, status)
     assessments = demo_assessments.build(rng, coordinator, cohorts, dyads_by_cohort, today)
+    coded = demo_coding.build(seed, coordinator, [users["coder"], users["coder2"]], study, today)
     # The messages about the demo's alerts belong to its invented past: record them as
     # delivered when they were queued, rather than sending them at the first start.
     Notification.objects.filter(alert__dyad__study=study).update(status=NotificationStatus.SENT,
@@ -222,7 +229,8 @@ def _build(seed: int, today: dt.date | None) -> str:
 
     dyads = Dyad.objects.filter(study=study)
     return (f"{len(cohorts)} cohorts, {dyads.count()} referrals, {dyads.exclude(cohort=None).count()} enrolled dyads, "
-            f"{assessments['post']} with pre and post assessments, {assessments['alerts_open']} open alerts")
+            f"{assessments['post']} with pre and post assessments, {assessments['alerts_open']} open alerts, "
+            f"{coded['recordings']} recorded interactions")
 
 
 def _attend(rng, cohort, dyads, by, today, finished: bool) -> None:

@@ -1,7 +1,8 @@
 """Database → study bundle (DESIGN §5.3): the only bridge from the database to analysis.
 
-De-identified mode drops every identifier, replaces study ids with export-specific
-pseudonyms (the key stays on the server, never in the bundle), turns calendar dates
+De-identified mode drops every identifier, replaces study ids with pseudonyms (one key
+per export call, shared by every file of the call — see ``pseudonyms``; the key stays
+on the server, never in the bundle), turns calendar dates
 into day offsets — from each dyad's enrollment (its referral when never enrolled) for
 dyad dates, from the cohort's start for session dates — and leaves out free text
 unless asked, with a warning.
@@ -14,14 +15,12 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import secrets
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -29,6 +28,8 @@ from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction, Role
 from nurture.capture.enums import AssessmentStatus, Entry
 from nurture.capture.models import ItemResponse, Score
+from nurture.coding.domain import identifier_pattern
+from nurture.coding.text import redact
 from nurture.common.errors import DomainError, NotPermitted
 from nurture.instruments import library
 from nurture.participants.enums import EndReason, EnrollmentStatus
@@ -37,9 +38,12 @@ from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 from nurture.safety.enums import AlertOutcome
 
-BUNDLE_SCHEMA = "nurture.bundle/2"
+from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
+from .pseudonyms import PseudonymKey
+
+BUNDLE_SCHEMA = "nurture.bundle/3"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
-         "fidelity.csv", "alerts.csv"]
+         "fidelity.csv", "observations.csv", "coded_segments.csv", "alerts.csv"]
 ALERT_COLUMNS = ["participant_id", "instrument", "rule", "severity", "timepoint", "raised_on", "status",
                  "minutes_to_acknowledgement", "minutes_to_close", "outcome", "raised_again", "target_minutes"]
 
@@ -50,10 +54,7 @@ class BundleData:
     manifest: dict
     key: dict[str, str] = field(default_factory=dict)  # pseudonym -> study id (de-identified only)
     warnings: list[str] = field(default_factory=list)
-
-
-def _keys_dir() -> Path:
-    return Path(os.environ.get("NURTURE_EXPORT_KEYS_DIR") or Path(settings.VAR_DIR) / "export-keys")
+    open_answers: pd.DataFrame | None = None  # open-question answers with their timepoint (for REDCap)
 
 
 def _iso(d) -> str:
@@ -106,12 +107,16 @@ def _post_due(dyads, today) -> dict[int, bool]:
     return due
 
 
-def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt.date | None = None) -> BundleData:
-    """Build every bundle table for the dyads of ``study`` that ``by`` may see, as of ``today`` (the data date)."""
+def collect(by, study, *, deidentified: bool, free_text: bool = False,
+            pseudonyms: PseudonymKey | None = None, today: dt.date | None = None) -> BundleData:
+    """Build every bundle table for the dyads of ``study`` that ``by`` may see, as of ``today`` (the data date).
+
+    ``pseudonyms`` is the export call's key (a fresh one when not given).
+    """
     today = today or timezone.localdate()
     if by is not None:
         role = scoping.role_of(by)
-        if role is None or role == Role.FACILITATOR:
+        if role is None or role in (Role.FACILITATOR, Role.CODER):
             raise NotPermitted("Only coordinators, researchers and administrators export data.")
         if role == Role.RESEARCHER and not deidentified:
             raise NotPermitted("Researchers can only export de-identified bundles.")
@@ -123,15 +128,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
     pseudonym: dict[int, str] = {}
     key: dict[str, str] = {}
     if deidentified:
-        used = set()
+        pseudonyms = pseudonyms if pseudonyms is not None else PseudonymKey()
         for d in dyads:
-            while True:
-                alias = f"P-{secrets.token_hex(4).upper()}"
-                if alias not in used:
-                    break
-            used.add(alias)
-            pseudonym[d.pk] = alias
-            key[alias] = d.code
+            pseudonym[d.pk] = pseudonyms.pseudonym_for(d.code)
+            key[pseudonym[d.pk]] = d.code
     pid = {d.pk: pseudonym.get(d.pk, d.code) for d in dyads}
     anchor = {d.pk: d.enrolled_on or d.referred_on for d in dyads}
 
@@ -182,7 +182,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
             "infant_age_weeks": infant.age_weeks_at_referral if infant and infant.age_weeks_at_referral is not None
             else "",
             "language": d.mother.language,
-            # Version 2: categories that travel with every bundle, and the denominators at the data date.
+            # Version 3: categories that travel with every bundle, and the denominators at the data date.
             "reason_code": _reason_code(d, screening, ended),
             "post_due": "" if d.pk not in post_due else str(post_due[d.pk]).lower(),
             "first_week": _first_week(d, session_dates.get(d.cohort_id, [])),
@@ -202,21 +202,27 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
                  "items_delivered": len(f.delivered)}
                 for f in FidelityChecklist.objects.filter(session_id__in=list(code_of_session)).order_by("session")]
 
+    coded = coded_tables(study, dyads, pid, deidentified=deidentified, text_allowed=not withheld,
+                         dyad_date=dyad_date)
+    names = identifier_pattern(study) if deidentified and free_text else None
     lib = library()
     text_items = {(inst.id, item.id) for inst in lib for item in inst.items if item.kind == "text"}
     responses = (ItemResponse.objects.filter(assessment__dyad__in=[d.pk for d in dyads], entry=Entry.FIRST,
                                              assessment__timepoint__in=["pre", "post"])
                  .exclude(value="").select_related("assessment").order_by("assessment__dyad__code", "assessment",
                                                                            "instrument", "id"))
-    items, feedback = [], []
+    items, feedback, open_answers = [], [], []
     for r in responses:
         row = {"participant_id": pid[r.assessment.dyad_id], "timepoint": r.assessment.timepoint,
                "instrument": r.instrument, "item": r.item, "value": r.value}
         if (r.instrument, r.item) in text_items:
             if deidentified and not free_text:
                 continue
-            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": r.value,
-                             "themes": ""})
+            # The one redaction policy: names, contacts and addresses replaced, as coders see them.
+            answer = redact(r.value, names) if deidentified else r.value
+            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": answer,
+                             "themes": ";".join(coded["themes_of_response"].get(r.pk, []))})
+            open_answers.append(row | {"value": answer})
             continue
         items.append(row)
     if withheld:
@@ -224,7 +230,8 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
                         "de-identified export; ask for it explicitly once it has been checked for identifying "
                         "details.")
     if deidentified and free_text:
-        warnings.append("Free-text answers are included: they may contain names or other identifying details.")
+        warnings.append("Free-text answers are included with the study's names, e-mail addresses, phone numbers and "
+                        "street addresses replaced; other identifying details may remain.")
     dyad_of = {d.pk: d for d in dyads}
     scores = []
     for s in (Score.objects.current().filter(assessment__dyad__in=[d.pk for d in dyads],
@@ -245,10 +252,13 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
                        "administered_on"],
         "feedback.csv": ["participant_id", "question", "text", "themes"],
         "fidelity.csv": ["session_id", "items_planned", "items_delivered"],
+        "observations.csv": OBSERVATION_COLUMNS,
+        "coded_segments.csv": SEGMENT_COLUMNS,
         "alerts.csv": ALERT_COLUMNS,
     }
     rows = {"participants.csv": people, "sessions.csv": session_rows, "attendance.csv": attendance,
             "item_responses.csv": items, "scores.csv": scores, "feedback.csv": feedback, "fidelity.csv": fidelity,
+            "observations.csv": coded["observations.csv"], "coded_segments.csv": coded["coded_segments.csv"],
             "alerts.csv": _alerts(dyads, pid, dyad_date)}
     tables = {name: pd.DataFrame(rows[name], columns=columns[name]) for name in FILES}
     used_instruments = sorted({r["instrument"] for r in items} | {r["instrument"] for r in scores})
@@ -267,9 +277,11 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False, today: dt
         "reason_labels": dict(EndReason.choices),
         "criteria_labels": dict(CRITERIA),
         "alert_outcome_labels": dict(AlertOutcome.choices),
+        "coding": coded["manifest"],
         "warnings": warnings,
     }
-    return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)
+    return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings,
+                      open_answers=pd.DataFrame(open_answers, columns=columns["item_responses.csv"]))
 
 
 def _reason_code(d, screening, ended: bool) -> str:
@@ -341,9 +353,16 @@ def render(data: BundleData) -> dict[str, bytes]:
 
 
 def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool = False, free_text: bool = False,
-                  ip_address: str | None = None, today: dt.date | None = None) -> tuple[Path, BundleData]:
-    """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server."""
-    data = collect(by, study, deidentified=deidentified, free_text=free_text, today=today)
+                  ip_address: str | None = None, pseudonyms: PseudonymKey | None = None,
+                  today: dt.date | None = None) -> tuple[Path, BundleData]:
+    """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server.
+
+    With ``pseudonyms`` (the export call's shared key) the caller keeps the key;
+    without, the bundle gets its own key, saved under the export keys folder.
+    """
+    own_key = pseudonyms is None and deidentified
+    pseudonyms = PseudonymKey() if own_key else pseudonyms
+    data = collect(by, study, deidentified=deidentified, free_text=free_text, pseudonyms=pseudonyms, today=today)
     files = render(data)
     export_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     if as_zip:
@@ -360,15 +379,8 @@ def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool =
         target.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
             (target / name).write_bytes(content)
-    if data.key:
-        keys = _keys_dir()
-        keys.mkdir(parents=True, exist_ok=True)
-        key_path = keys / f"{export_id}.csv"
-        with open(key_path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["pseudonym", "study_id"])
-            writer.writerows(sorted(data.key.items()))
-        key_path.chmod(0o600)
+    if own_key and data.key:
+        pseudonyms.save_server_copy(export_id)
     audit.record(by, AuditAction.EXPORT, object_type="program.Study", object_id=str(study.pk),
                  summary=f"Bundle export {export_id} ({'de-identified' if deidentified else 'identified'})",
                  after={"export_id": export_id, "deidentified": deidentified, "free_text": data.manifest["free_text"],

@@ -61,10 +61,15 @@ def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None
     planning_table = [{"label": m["label"], "primary": m["primary"],
                        "cells": [m["sample_sizes"][k:k + powers] for k in range(0, len(m["sample_sizes"]), powers)]}
                       for m in planning.get("measures") or []]
+    # observation rating schemes name themselves in results.json
+    observed = {o["scheme"]: o["name"] for o in ((results.get("coding") or {}).get("observations") or [])}
+    order = ["flow", "baseline", "feasibility", "acceptability", "efficacy"] + \
+        (["coding"] if results.get("coding") else []) + ["harms", "planning", "limitations"]
     return template.render(Context({
         "results": results, "figures": figs, "stages": STAGES, "conclusions": CONCLUSIONS,
+        "section": {key: number for number, key in enumerate(order, start=1)},
         "severities": SEVERITIES, "timepoints": TIMEPOINTS, "missing_status": MISSING_STATUS, "zones": ZONES,
-        "component_labels": figures.COMPONENT_LABELS, "measure_labels": measure_labels or {},
+        "component_labels": figures.COMPONENT_LABELS, "measure_labels": observed | (measure_labels or {}),
         "baseline_groups": ["enrolled", "completers", "non_completers"], "planning_table": planning_table,
     }))
 

@@ -1,7 +1,7 @@
 """results → tables.xlsx (openpyxl): one sheet per table of the report, numbers as numbers.
 
 Every interval is two numeric columns (``…_ci_lo``, ``…_ci_hi``), never text, so the
-sheets can be sorted, filtered and re-plotted.
+sheets can be sorted, filtered and re-plotted; reliability between coders has its own sheet.
 """
 
 from __future__ import annotations
@@ -254,4 +254,30 @@ def write_xlsx(results: dict, path: Path) -> None:
                                "per_arm_ancova", "design_effect", "analysed_per_arm", "enrolled_per_arm",
                                "intervention_groups", "intervention_enrolled", "control_enrolled", "total_enrolled"],
            sizes)
+    c = results.get("coding")
+    if c:
+        _coding_sheet(wb, c)
     wb.save(path)
+
+
+def _coding_sheet(wb, coding: dict) -> None:
+    """Reliability between coders: ICC per observation scale (and per drift block), kappa per theme code."""
+    rows = []
+    for o in coding.get("observations") or []:
+        for s in o["scales"]:
+            icc = s["icc"] or {}
+            ci = icc.get("ci95") or [None, None]
+            rows.append([o["scheme"], s["scale"], "all", s["n"], s["icc_form"], icc.get("estimate"), ci[0], ci[1],
+                         icc.get("F"), icc.get("p"), s["alpha"], s["mean_abs_diff"]])
+        for d in o["drift"]:
+            for b in d["blocks"]:
+                icc = b["icc"] or {}
+                ci = icc.get("ci95") or [None, None]
+                rows.append([o["scheme"], d["scale"], f"block {b['block']}", b["n"], b["icc_form"],
+                             icc.get("estimate"), ci[0], ci[1], icc.get("F"), icc.get("p"), None, b["mean_abs_diff"]])
+    for t in coding.get("themes") or []:
+        for k in t["agreement"]["codes"]:
+            rows.append([t["codebook"], k["code"], "all", t["agreement"]["n"], "Cohen's kappa", k["kappa"], None, None,
+                         None, None, None, None])
+    _sheet(wb, "Coder reliability", ["scheme", "scale or code", "period", "n", "statistic", "estimate", "ci_lo",
+                                     "ci_hi", "F", "p", "krippendorff_alpha", "mean_abs_diff"], rows)

@@ -11,7 +11,9 @@ from .models import CrisisResource, SiteSafety, default_resources
 
 class SiteSafetyForm(forms.ModelForm):
     clinical_responder_roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        # Only roles that handle alerts at all: researchers and coders never see them.
+        choices=[(r.value, r.label) for r in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.FACILITATOR)],
+        widget=forms.CheckboxSelectMultiple, required=False,
         help_text="Roles that may close an urgent alert. Everyone responsible for the dyad may acknowledge it.")
 
     class Meta:

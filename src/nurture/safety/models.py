@@ -112,9 +112,10 @@ class SiteSafety(models.Model):
     def clean(self):
         from nurture.accounts.enums import Role
 
-        unknown = [r for r in self.clinical_responder_roles or [] if r not in Role.values]
+        allowed = {Role.ADMINISTRATOR, Role.COORDINATOR, Role.FACILITATOR}
+        unknown = [r for r in self.clinical_responder_roles or [] if r not in allowed]
         if unknown:
-            raise ValidationError({"clinical_responder_roles": f"Unknown role(s): {', '.join(unknown)}."})
+            raise ValidationError({"clinical_responder_roles": f"Not a role that handles alerts: {', '.join(unknown)}."})
 
     @property
     def emails(self) -> list[str]:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CodingConfig(AppConfig):
+    name = "nurture.coding"
+    label = "coding"
+    verbose_name = "Coded data"
