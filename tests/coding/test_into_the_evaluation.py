@@ -1,18 +1,20 @@
 """Coded data in the study bundle, the analysis and the report."""
 
 import datetime as dt
+import json
 
 import pytest
 
 from nurture.analysis.bundle import load_bundle_files
 from nurture.analysis.coded import scale_reliability
-from nurture.analysis.results import analyse
+from nurture.analysis.efficacy import paired_frame
+from nurture.analysis.results import analyse, analysed_scores, to_json
 from nurture.coding import domain as coding
 from nurture.common.errors import NotPermitted
 from nurture.exports.bundle import collect, render
 from nurture.instruments import library
 from nurture.reports.catalogue import build_catalogue
-from nurture.reports.html import render_html
+from nurture.reports.html import build_figures, render_html
 
 from .conftest import ALL_FOURS, NOW, answer_feedback, assign_all
 
@@ -103,8 +105,8 @@ def test_observed_measures_enter_efficacy_once_consensus_completes_the_pairs(wor
     unit = coded[3]
     unit.refresh_from_db()
     coding.record_consensus(coders[0], unit, {**ALL_FOURS, "warmth": 4})
-    results = analyse(bundle_of(world.coordinator, world.study, deidentified=True), build_catalogue(library()),
-                      n_boot=0)
+    bundle = bundle_of(world.coordinator, world.study, deidentified=True)
+    results = analyse(bundle, build_catalogue(library()), n_boot=0)
     measure = next(m for m in results["efficacy"]["measures"]
                    if m["instrument"] == "dyadic_interaction" and m["scale"] == "maternal")
     assert measure["label"] == "Dyadic rating Maternal sensitivity (observed)"
@@ -112,6 +114,11 @@ def test_observed_measures_enter_efficacy_once_consensus_completes_the_pairs(wor
     # pre 3.5 (warmth 2, 2) and 3.75 (3, 3); post 4.125 (4 and 5: mean 4.5) and 4.0 (consensus 4)
     assert measure["pre"]["mean"] == pytest.approx((3.5 + 3.75) / 2)
     assert measure["post"]["mean"] == pytest.approx((4.125 + 4.0) / 2)
+    # the paired-lines figure draws the observed measure from the same scores (its mean line ends at the post mean)
+    pairs = paired_frame(analysed_scores(bundle))
+    observed = pairs[(pairs["instrument"] == "dyadic_interaction") & (pairs["scale"] == "maternal")]
+    assert observed["post"].mean() == pytest.approx((4.125 + 4.0) / 2)
+    assert "sensitivity (observed)" in build_figures(json.loads(to_json(results)), pairs)["paired"]
 
 
 def test_the_report_shows_coded_themes_with_quotes_and_reliability(world, coded):

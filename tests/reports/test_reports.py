@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import textwrap
 from html.parser import HTMLParser
 
 import pytest
@@ -165,7 +166,8 @@ def test_paired_lines_show_every_measure(analysed):
     results = json.loads((analysed / "results.json").read_text())
     figure = html[html.index("Individual change"):html.index("Figure 4.")]
     for m in results["efficacy"]["measures"]:
-        assert f"{m['label']}" in figure
+        # panel titles wrap, so every line of the label is there
+        assert all(line in figure for line in textwrap.wrap(m["label"], 28)), m["label"]
 
 
 @pytest.mark.parametrize("option, message", [
@@ -189,3 +191,18 @@ def test_primary_measures_targets_and_group_size_reach_the_results(tmp_path):
     assert results["planning"]["assumptions"]["targets"] == [0.25]
     assert results["planning"]["assumptions"]["group_size"] == 8
     assert results["planning"]["assumptions"]["group_size_source"] == "given"
+
+
+def test_the_report_names_the_primary_measures_and_those_without_a_direction(analysed):
+    from nurture.reports.html import render_html
+
+    results = json.loads((analysed / "results.json").read_text())
+    measures = results["efficacy"]["measures"]
+    for m in measures:
+        m["primary"] = m["instrument"] in ("epds", "pss") and m["scale"] == "total"
+    results["efficacy"]["primary_measures"] = ["epds:total", "pss:total"]
+    measures[-1]["lower_is_better"] = None
+    html = render_html(results, {})
+    primary = ", ".join(m["label"] for m in measures if m["primary"])
+    assert f"Primary measures, declared before the analysis: <strong>{primary}</strong>; the other" in html
+    assert f"measures without a direction ({measures[-1]['label']}) show change only" in html

@@ -142,11 +142,20 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
     }
 
 
-def _with_observations(bundle: Bundle, catalogue: Catalogue, described: dict):
-    """Observation scores (consensus where double-coded) join the questionnaire scores as measures."""
+def analysed_scores(bundle: Bundle):
+    """The scores efficacy analyses: ``scores.csv`` and the final observation scores (``None`` without either)."""
     import pandas as pd
 
     scores = bundle.get("scores.csv")
+    observed = observation_scores(bundle.get("observations.csv"))
+    if not len(observed):
+        return scores
+    return observed if scores is None else pd.concat([scores, observed], ignore_index=True)
+
+
+def _with_observations(bundle: Bundle, catalogue: Catalogue, described: dict):
+    """Observation scores (consensus where double-coded) join the questionnaire scores as measures."""
+    scores = analysed_scores(bundle)
     observed = observation_scores(bundle.get("observations.csv"))
     if not len(observed):
         return scores, catalogue
@@ -158,8 +167,7 @@ def _with_observations(bundle: Bundle, catalogue: Catalogue, described: dict):
             catalogue[(scheme, scale)] = MeasureInfo(
                 label=f"{info.get('short_name', scheme)} {sub.get('name', scale)} (observed)",
                 lower_is_better=sub.get("lower_is_better"))
-    combined = observed if scores is None else pd.concat([scores, observed], ignore_index=True)
-    return combined, catalogue
+    return scores, catalogue
 
 
 def _clean(value):

@@ -143,6 +143,13 @@ def _grid(plt, n: int, width: float = 6.6, height: float = 2.3):
     return fig, list(axes.flat[:n])
 
 
+def _title(label: str, width: int = 28) -> str:
+    """A panel title wrapped to the panel (long labels such as observed measures run into their neighbours)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
 def _lines_path(pre: np.ndarray, post: np.ndarray, jitter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All pre–post segments as one polyline broken by NaN (one SVG path, not hundreds)."""
     xs = np.column_stack([jitter, 1 + jitter, np.full(len(pre), np.nan)]).ravel()
@@ -166,7 +173,7 @@ def paired_lines(pairs: pd.DataFrame, measures: list[dict]) -> str:
         ax.set_xticks([0, 1], ["Pre", "Post"])
         ax.set_xlim(-0.3, 1.3)
         direction = {True: "lower is better", False: "higher is better"}.get(m.get("lower_is_better"), "no direction")
-        ax.set_title(f"{m['label']}\n({direction}, n = {m['n']})", fontsize=7.5)
+        ax.set_title(f"{_title(m['label'])}\n({direction}, n = {m['n']})", fontsize=7.5)
     return _svg(fig)
 
 
@@ -175,7 +182,7 @@ def forest_plot(measures: list[dict]) -> str:
     plt = _plt()
     rows = [m for m in measures if m.get("effect") and m["effect"].get("d_av") is not None
             and m["effect"].get("d_av_ci95") and m.get("lower_is_better") is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(rows) + 0.9), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 0.36 * len(rows) + 1.1), layout="constrained")
     for i, m in enumerate(rows):
         d = m["effect"]["d_av"]
         lo, hi = m["effect"]["d_av_ci95"]
@@ -185,9 +192,12 @@ def forest_plot(measures: list[dict]) -> str:
         ax.plot([sign * lo, sign * hi], [y, y], color=color, lw=1.5)
         ax.plot([sign * d], [y], "s" if m.get("primary") else "o", color=color, ms=5)
     ax.axvline(0, color="#444", lw=0.8)
-    labels = [m["label"] + (" (primary)" if m.get("primary") else "") for m in rows]
-    ax.set_yticks(range(len(rows), 0, -1), labels)
-    ax.set_xlabel("Standardised mean change d_av with 95% CI (right = improvement)")
+    import textwrap
+
+    # Long labels (observed measures) wrap, so the axis keeps most of the width.
+    labels = ["\n".join(textwrap.wrap(m["label"] + (" (primary)" if m.get("primary") else ""), 30)) for m in rows]
+    ax.set_yticks(range(len(rows), 0, -1), labels, fontsize=8)
+    ax.set_xlabel("Standardized mean change $d_{av}$ with 95% CI\n\u2190 worse | better \u2192")
     return _svg(fig)
 
 
@@ -211,5 +221,5 @@ def rc_scatter(pairs: pd.DataFrame, measures: list[dict]) -> str:
             ax.axhline(rc["clinical"]["cutoff"], color="#b44d12", lw=0.8, ls="--")
         ax.set_xlabel("Pre", fontsize=8)
         ax.set_ylabel("Post", fontsize=8)
-        ax.set_title(m["label"], fontsize=8)
+        ax.set_title(_title(m["label"]), fontsize=8)
     return _svg(fig)

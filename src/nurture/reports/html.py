@@ -43,7 +43,7 @@ def build_figures(results: dict, pairs: pd.DataFrame | None) -> dict:
     if eff and eff["measures"]:
         out["forest"] = figures.forest_plot(eff["measures"])
         if pairs is not None:
-            shown = [m for m in eff["measures"] if m["n"] >= 3]
+            shown = [m for m in eff["measures"] if m["n"]]  # every measure with a complete pair
             if shown:
                 out["paired"] = figures.paired_lines(pairs, shown)
             with_rc = [m for m in shown if m.get("reliable_change")]
@@ -63,6 +63,7 @@ def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None
                       for m in planning.get("measures") or []]
     # observation rating schemes name themselves in results.json
     observed = {o["scheme"]: o["name"] for o in ((results.get("coding") or {}).get("observations") or [])}
+    measures = (results.get("efficacy") or {}).get("measures") or []
     order = ["flow", "baseline", "feasibility", "acceptability", "efficacy"] + \
         (["coding"] if results.get("coding") else []) + ["harms", "planning", "limitations"]
     return template.render(Context({
@@ -71,6 +72,8 @@ def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None
         "severities": SEVERITIES, "timepoints": TIMEPOINTS, "missing_status": MISSING_STATUS, "zones": ZONES,
         "component_labels": figures.COMPONENT_LABELS, "measure_labels": observed | (measure_labels or {}),
         "baseline_groups": ["enrolled", "completers", "non_completers"], "planning_table": planning_table,
+        "primary_labels": [m["label"] for m in measures if m.get("primary")],
+        "undirected": [m["label"] for m in measures if m.get("lower_is_better") is None],
     }))
 
 

@@ -85,7 +85,7 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, 
 
     from nurture.analysis.efficacy import paired_frame
     from nurture.analysis.progression import load_criteria
-    from nurture.analysis.results import analyse, to_json
+    from nurture.analysis.results import analyse, analysed_scores, to_json
     from nurture.instruments import library
     from nurture.instruments.flags import flag_records
 
@@ -124,7 +124,8 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, 
 
         if progress:
             progress("figures")
-        pairs = paired_frame(bundle.get("scores.csv")) if bundle.has("scores.csv") else None
+        scores = analysed_scores(bundle)  # questionnaire and observation scores: a figure panel for every measure
+        pairs = paired_frame(scores) if scores is not None and len(scores) else None
         figures_job = worker.submit(_figures, clean, pairs)
         if "xlsx" in formats:
             written["xlsx"] = _xlsx(clean, out_dir)
@@ -150,7 +151,7 @@ def report_html(bundle, *, n_boot: int = 5000, seed: int = 2024) -> str:
     import json
 
     from nurture.analysis.efficacy import paired_frame
-    from nurture.analysis.results import analyse, to_json
+    from nurture.analysis.results import analyse, analysed_scores, to_json
     from nurture.instruments import library
 
     from .catalogue import analysis_context, build_catalogue
@@ -159,9 +160,11 @@ def report_html(bundle, *, n_boot: int = 5000, seed: int = 2024) -> str:
     lib = library()
     results = json.loads(to_json(analyse(bundle, build_catalogue(lib), n_boot=n_boot, seed=seed,
                                          **analysis_context(lib))))
-    scores = bundle.get("scores.csv")
+    scores = analysed_scores(bundle)
     pairs = paired_frame(scores) if scores is not None and len(scores) else None
     return render_html(results, build_figures(results, pairs), {i.id: i.short_name for i in lib})
+
+
 def scores_disagreement(given, rescored) -> str | None:
     """A warning when scores.csv differs from scoring the bundle's own item responses."""
     key = ["participant_id", "timepoint", "instrument", "scale"]
