@@ -8,6 +8,7 @@ from . import (
     agreement,
     analyze,
     assessments,
+    audit,
     demo,
     export,
     init,
@@ -37,6 +38,7 @@ app.command("export")(export.export)
 app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
+app.command("audit")(audit.audit)
 app.command("send-reminders")(assessments.send_reminders)
 app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)
