@@ -37,6 +37,7 @@ from nurture.participants.models import Dyad, Screening
 from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 
+from .cells import neutralise_columns
 from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
 from .pseudonyms import PseudonymKey
 
@@ -233,9 +234,17 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+# Text typed by people (names, reasons, notes, open answers): neutralised against
+# spreadsheet formula injection (``cells``) wherever the bundle is opened.
+TEXT_COLUMNS = {"participants.csv": ["cohort", "site", "withdrawal_reason"], "sessions.csv": ["cohort"],
+                "feedback.csv": ["text"], "observations.csv": ["recording", "task"],
+                "coded_segments.csv": ["source", "question", "text"]}
+
+
 def render(data: BundleData) -> dict[str, bytes]:
     """File name → bytes, with the manifest listing row counts and SHA-256 of every file."""
-    files = {name: _csv_bytes(frame) for name, frame in data.tables.items()}
+    files = {name: _csv_bytes(neutralise_columns(frame, TEXT_COLUMNS.get(name, [])))
+             for name, frame in data.tables.items()}
     manifest = dict(data.manifest)
     manifest["files"] = {name: {"rows": int(len(data.tables[name])), "sha256": hashlib.sha256(content).hexdigest()}
                          for name, content in files.items()}
