@@ -288,6 +288,9 @@ if set(TWO_FACTOR_ROLES) - _roles:
 OTP_TOTP_ISSUER = env_str("NURTURE_TWO_FACTOR_ISSUER", "Nurture")
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
 
+# ``nurture check`` reports a backup older than this (``nurture backup`` runs daily, docs/deploy.md).
+BACKUP_MAX_AGE_HOURS = env_int("NURTURE_BACKUP_MAX_AGE_HOURS", 26)
+
 SESSION_COOKIE_AGE = env_int("NURTURE_SESSION_HOURS", 8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from . import (
     export,
     init,
     instruments,
+    operations,
     redcap,
     schemes,
     score,
@@ -39,6 +40,9 @@ app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
 app.command("audit")(audit.audit)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("check")(operations.check)
 app.command("send-reminders")(assessments.send_reminders)
 app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)
