@@ -118,3 +118,17 @@ def test_a_coordinator_unlocks_her_own_sites_staff_and_not_others(client, db, se
     assert AuditEvent.objects.filter(action=AuditAction.UNLOCK, username="coord").count() == 1
     response = client.post("/login/", {"username": "lucia", "password": f.PASSWORD}, **via_proxy("203.0.113.66"))
     assert response.status_code == 302
+
+
+def test_the_account_page_lists_the_lock_and_unlocks_it(client, db, settings):
+    site = f.make_site("a")
+    coordinator = f.make_user(Role.COORDINATOR, site, "coord")
+    f.make_user(Role.FACILITATOR, site, "lucia")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "lucia", "password": "wrong-password"}, **via_proxy("203.0.113.66"))
+    client.force_login(coordinator)
+    html = client.get("/account/").content.decode()
+    assert "lucia" in html and "203.0.113.66" in html
+    response = client.post("/account/unlock/", {"username": "lucia"}, follow=True)
+    assert "Sign-in unlocked" in response.content.decode()
+    assert "No one is locked out" in response.content.decode()
