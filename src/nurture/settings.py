@@ -77,9 +77,50 @@ def _development_secret_key() -> str:
     return key
 
 
-DEBUG = env_bool("NURTURE_DEBUG", default=not PRODUCTION)
+# The debug page shows settings, queries and the data on the page: never unless asked
+# for by name, and never in production.
+DEBUG = env_bool("NURTURE_DEBUG", default=False)
 SECRET_KEY = env_str("NURTURE_SECRET_KEY")
-ALLOWED_HOSTS = env_list("NURTURE_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+
+
+def _site_url(raw: str) -> tuple[str, str, str]:
+    """``NURTURE_SITE_URL`` as (url, scheme, host); the one address every link, host and origin comes from."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return "", "", ""
+    return f"{parts.scheme}://{parts.netloc}", parts.scheme, parts.hostname
+
+
+def _networks(name: str) -> list:
+    """``NAME`` as a list of IP networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``)."""
+    import ipaddress
+
+    networks = []
+    for part in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {part!r} is not an IP address or network (e.g. 127.0.0.1, "
+                                       "10.0.0.0/8, ::1)") from None
+    return networks
+
+
+_raw_site_url = (env_str("NURTURE_SITE_URL") or ("" if PRODUCTION else "http://127.0.0.1:8000")).strip()
+SITE_URL, SITE_SCHEME, SITE_HOST = _site_url(_raw_site_url)
+SITE_HTTPS = SITE_SCHEME == "https"
+if _raw_site_url and not SITE_URL:
+    raise ImproperlyConfigured(f"NURTURE_SITE_URL={_raw_site_url!r} must be an address such as "
+                               "https://nurture.example.org (http or https, a host, no path).")
+# The proxies (reverse proxy, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed; from anyone else those headers are dropped (nurture.common.proxy).
+TRUSTED_PROXIES = _networks("NURTURE_TRUSTED_PROXIES")
 
 if PRODUCTION:
     problems = []
@@ -87,20 +128,29 @@ if PRODUCTION:
         problems.append("NURTURE_DEBUG must be off")
     if not SECRET_KEY:
         problems.append("NURTURE_SECRET_KEY (or NURTURE_SECRET_KEY_FILE) must be set")
-    elif len(SECRET_KEY) < 40:
-        problems.append("NURTURE_SECRET_KEY must be at least 40 characters")
-    if not ALLOWED_HOSTS:
-        problems.append("NURTURE_ALLOWED_HOSTS must list the host names served")
+    elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        # what Django's own deployment check asks of a key (security.W009)
+        problems.append("NURTURE_SECRET_KEY must be at least 50 random characters (e.g. the output of "
+                        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`)")
+    if not SITE_URL:
+        # Every link (alert messages, survey links, QR codes), the allowed host and the
+        # trusted origin come from it: without it staff get dead links and every form fails.
+        problems.append("NURTURE_SITE_URL must be the address staff and mothers use, e.g. "
+                        "https://nurture.example.org (links, allowed hosts and trusted origins come from it)")
+    elif not SITE_HTTPS and not env_bool("NURTURE_ALLOW_HTTP", False):
+        problems.append("NURTURE_SITE_URL must start with https:// (serve Nurture behind an HTTPS proxy, "
+                        "docs/deploy.md)")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
-SITE_URL = (env_str("NURTURE_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000") or "").rstrip("/")
-if PRODUCTION and not SITE_URL.startswith(("https://", "http://")):
-    # Every link in an alert message is built from it: without it staff get dead links.
-    raise ImproperlyConfigured("Refusing to start in production: NURTURE_SITE_URL must be the address staff and "
-                               "mothers use, e.g. https://nurture.example.org (alert messages link to it).")
+# Hosts and origins follow the site address; NURTURE_ALLOWED_HOSTS and
+# NURTURE_CSRF_TRUSTED_ORIGINS only add to it (another name for the same server).
+ALLOWED_HOSTS = list(dict.fromkeys(
+    [SITE_HOST] + env_list("NURTURE_ALLOWED_HOSTS", [])
+    + ([] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])))
+CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([SITE_URL] + env_list("NURTURE_CSRF_TRUSTED_ORIGINS", [])))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -110,6 +160,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "nurture.accounts",
     "nurture.program",
     "nurture.participants",
@@ -123,17 +177,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "nurture.common.unavailable.DatabaseUnavailableMiddleware",  # outermost: a 503 page when the database is down
+    "nurture.common.health.HealthCheckMiddleware",  # /healthz for the proxy and monitoring, before host checks
+    "nurture.common.proxy.TrustedProxyMiddleware",  # the real client address and scheme, from trusted proxies only
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "nurture.common.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "nurture.accounts.middleware.AuditContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "nurture.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "nurture.coding.middleware.CoderConfinementMiddleware",
+    "nurture.accounts.middleware.RefusalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "nurture.urls"
@@ -189,7 +251,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
@@ -204,24 +266,75 @@ LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "staff:login"
 
-# Login throttling (django-axes): lock a username + address pair after repeated failures.
+# Login lockout (django-axes): failures counted per username and real client address
+# together (an IPv6 /64 counts as one address; behind a trusted proxy, the client's own);
+# reaching the limit locks that pair until the cool-off ends or a coordinator or
+# administrator unlocks it (nurture.accounts.lockout).
 AXES_FAILURE_LIMIT = env_int("NURTURE_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.25  # hours
+AXES_COOLOFF_TIME = env_int("NURTURE_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "nurture.common.proxy.client_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp: an authenticator app plus recovery codes) for these roles.
+TWO_FACTOR_ROLES = env_list("NURTURE_TWO_FACTOR_ROLES",
+                            ["coordinator", "administrator", "researcher"] if PRODUCTION else [])
+_roles = {"administrator", "coordinator", "facilitator", "researcher", "coder"}
+if set(TWO_FACTOR_ROLES) - _roles:
+    raise ImproperlyConfigured(f"NURTURE_TWO_FACTOR_ROLES: {sorted(set(TWO_FACTOR_ROLES) - _roles)[0]!r} is not a "
+                               f"role (use {', '.join(sorted(_roles))})")
+OTP_TOTP_ISSUER = env_str("NURTURE_TWO_FACTOR_ISSUER", "Nurture")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
+
+# ``nurture check`` reports a backup older than this (``nurture backup`` runs daily, docs/deploy.md).
+BACKUP_MAX_AGE_HOURS = env_int("NURTURE_BACKUP_MAX_AGE_HOURS", 26)
 
 SESSION_COOKIE_AGE = env_int("NURTURE_SESSION_HOURS", 8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+# Over HTTPS the cookies are Secure and carry the __Host- prefix: bound to this exact
+# host, never set by a sibling domain or over plain HTTP.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_HTTPS
+if SITE_HTTPS:
+    SESSION_COOKIE_NAME = "__Host-nurture_session"
+    CSRF_COOKIE_NAME = "__Host-nurture_csrf"
+SECURE_SSL_REDIRECT = PRODUCTION and SITE_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("NURTURE_HSTS_SECONDS", 31536000 if PRODUCTION and SITE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("NURTURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("NURTURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading commits the whole registered domain (example.org, not nurture.example.org)
+    # to HTTPS in every browser; that is the domain owner's decision, not this server's.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 REFERRER_POLICY = "same-origin"
-CSRF_TRUSTED_ORIGINS = env_list("NURTURE_CSRF_TRUSTED_ORIGINS", [])
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()")
+
+# Content-Security-Policy (django-csp): scripts only from this server (no inline script,
+# no eval); inline style attributes are allowed (layout only, no script can run from them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        **({"upgrade-insecure-requests": True} if SITE_HTTPS else {}),
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -47,8 +47,9 @@ def test_production_mode_refuses_insecure_defaults_with_a_clear_message(tmp_path
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "nurture: error: configuration: Refusing to start in production: NURTURE_DEBUG must be off; "
-        "NURTURE_SECRET_KEY (or NURTURE_SECRET_KEY_FILE) must be set; NURTURE_ALLOWED_HOSTS must list "
-        "the host names served.")
+        "NURTURE_SECRET_KEY (or NURTURE_SECRET_KEY_FILE) must be set; NURTURE_SITE_URL must be the address "
+        "staff and mothers use, e.g. https://nurture.example.org (links, allowed hosts and trusted origins come "
+        "from it).")
     assert "Traceback" not in result.stderr
 
 
@@ -77,7 +78,7 @@ def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
 ])
 def test_production_refuses_to_start_without_a_mail_server_and_site_address_for_alerts(
         tmp_path, email_url, site_url, problem):
-    env = {"NURTURE_ENV": "production", "NURTURE_SECRET_KEY": "k" * 50, "NURTURE_ALLOWED_HOSTS": "nurture.example.org"}
+    env = {"NURTURE_ENV": "production", "NURTURE_SECRET_KEY": "kR7-pQ2_" * 7}
     if email_url:
         env["NURTURE_EMAIL_URL"] = email_url
     if site_url:
@@ -101,3 +102,37 @@ def test_the_email_url_configures_the_mail_server(tmp_path):
 def test_a_bad_sms_url_is_named(tmp_path):
     result = run(["alerts"], tmp_path, NURTURE_SMS_URL="pager://x")
     assert result.returncode == 2 and "NURTURE_SMS_URL: unknown SMS scheme 'pager'" in result.stderr
+
+
+PRODUCTION = {"NURTURE_ENV": "production", "NURTURE_SECRET_KEY": "kR7-pQ2_vL5!" * 5,
+              "NURTURE_SITE_URL": "https://nurture.example.org", "NURTURE_TRUSTED_PROXIES": "127.0.0.1",
+              "NURTURE_EMAIL_URL": "smtp://alerts:secret@mail.example.org:587?tls=1"}
+
+
+def test_the_documented_production_configuration_passes_djangos_deployment_checks(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "NURTURE_DEBUG"}}
+    env |= PRODUCTION | {"NURTURE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "nurture.settings"}
+    out = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("System check identified no issues"), out.stdout + out.stderr
+
+
+def test_the_debug_page_is_off_unless_asked_for_by_name(tmp_path):
+    code = "import nurture.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS[0], s.CSRF_TRUSTED_ORIGINS[0])"
+    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DEBUG", "NURTURE_SITE_URL"}}
+    env["NURTURE_VAR_DIR"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["False", "127.0.0.1", "http://127.0.0.1:8000"]
+    prod = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=env | PRODUCTION | {"NURTURE_DATABASE_URL": ""})
+    assert prod.stdout.split() == ["False", "nurture.example.org", "https://nurture.example.org"]
+
+
+def test_a_malformed_site_address_or_proxy_is_named_in_one_line(tmp_path):
+    bad_url = run(["alerts"], tmp_path, NURTURE_SITE_URL="nurture.example.org/app")
+    assert bad_url.returncode == 2 and "NURTURE_SITE_URL='nurture.example.org/app' must be an address" in bad_url.stderr
+    bad_proxy = run(["alerts"], tmp_path, NURTURE_TRUSTED_PROXIES="10.0.0.1, proxy.local")
+    assert bad_proxy.returncode == 2 and "NURTURE_TRUSTED_PROXIES: 'proxy.local' is not an IP address" in \
+        bad_proxy.stderr
+    assert len(bad_proxy.stderr.strip().splitlines()) == 1

@@ -39,7 +39,8 @@ def test_a_database_command_gives_one_line(tmp_path, state, hint, args):
 
 
 @pytest.mark.parametrize("args", [["survey-link", "NC-0001", "pre"], ["send-reminders"], ["escalate-alerts"],
-                                  ["demo"]], ids=lambda a: a[0])
+                                  ["demo"], ["audit"], ["check"], ["backup", "-o", "/tmp/nurture-never.tar.gz"]],
+                         ids=lambda a: a[0])
 def test_every_other_database_command_gives_one_line(tmp_path, args):
     (tmp_path / "nurture.sqlite3").write_bytes(b"this is not a database" * 100)
     expect_refused(args[0], "a damaged database", args, subprocess_env=environment(tmp_path),

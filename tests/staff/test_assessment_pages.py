@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from nurture.capture import domain as capture
 from nurture.capture.enums import Timepoint
@@ -95,10 +96,33 @@ def test_issuing_a_link_shows_it_once_with_a_qr_code(world, client_for):
     assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
     response = client_for(world.coordinator).post(f"/assessments/{assessment.pk}/link/")
     html = response.content.decode()
-    assert "http://testserver/s/" in html and "<svg" in html
-    token = html.split("http://testserver/s/")[1].split("/")[0]
+    # the address is the site's own (NURTURE_SITE_URL), whatever host the request named
+    assert f"{settings.SITE_URL}/s/" in html and "<svg" in html
+    token = html.split(f"{settings.SITE_URL}/s/")[1].split("/")[0]
     assert capture.resolve_token(token).assessment == assessment
     assert token not in client_for(world.coordinator).get(f"/assessments/{assessment.pk}/").content.decode()
+
+
+def test_email_a_link_sends_only_a_new_server_built_link_and_audits_recipient_and_link(world, client_for,
+                                                                                     mailoutbox):
+    from nurture.accounts.models import AuditEvent
+    from nurture.capture.models import SurveyLink
+
+    assessment = capture.schedule_assessment(world.coordinator, world.dyad1, Timepoint.PRE)
+    client = client_for(world.coordinator)
+    # a forged form field naming another server is ignored: nothing the browser sends is used
+    response = client.post(f"/assessments/{assessment.pk}/link/email/", {"url": "https://evil.example/s/phish/"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["leak@example.org"]
+    body = mailoutbox[0].body
+    assert "evil.example" not in body and f"{settings.SITE_URL}/s/" in body
+    token = body.split(f"{settings.SITE_URL}/s/")[1].split("/")[0]
+    link = capture.resolve_token(token)
+    assert link.assessment == assessment and SurveyLink.objects.filter(assessment=assessment).count() == 1
+    event = AuditEvent.objects.filter(object_type="capture.Assessment", object_id=str(assessment.pk),
+                                      summary__startswith="Emailed").get()
+    assert event.after == {"recipient": "leak@example.org", "link_id": link.pk}
+    assert event.username == "coord_a"
 
 
 def test_the_assessment_page_marks_placeholder_wording(world, client_for):

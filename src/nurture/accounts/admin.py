@@ -23,9 +23,11 @@ class StaffUserAdmin(UserAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit log can be read and searched, never changed."""
 
-    list_display = ["at", "username", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["username", "object_id", "summary"]
+    list_display = ["at", "username", "action", "object_type", "object_id", "summary", "channel", "ip_address",
+                    "os_user"]
+    list_filter = ["action", "channel", "object_type", ("at", admin.DateFieldListFilter)]
+    date_hierarchy = "at"
+    search_fields = ["username", "object_id", "summary", "ip_address", "user_agent", "os_user", "command"]
 
     def has_add_permission(self, request):
         return False

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and audit"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects login audit receivers)
+        from . import lockout, signals, twofactor  # noqa: F401  (connect the login, lockout and two-factor receivers)

@@ -50,7 +50,14 @@ def record(
     object_id: str = "",
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one audit entry. ``user`` may be None for system actions."""
+    """Append one audit entry. ``user`` may be None for system actions.
+
+    Where it came from (address and browser of a web request; system account and
+    command line of a command) is taken from the origin in force (``accounts.context``).
+    """
+    from .context import current
+
+    origin = current()
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or str(obj.pk)
@@ -67,7 +74,11 @@ def record(
         summary=summary[:300],
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
-        ip_address=ip_address,
+        ip_address=ip_address or origin.ip_address,
+        user_agent=origin.user_agent,
+        channel=origin.channel,
+        os_user=origin.os_user,
+        command=origin.command,
     )
 
 

@@ -33,3 +33,17 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Logged in"
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGOUT = "logout", "Logged out"
+    LOCKED_OUT = "locked_out", "Locked out"
+    UNLOCK = "unlock", "Unlocked"
+    REFUSED = "refused", "Refused request"
+    TWO_FACTOR = "two_factor", "Two-factor"
+    BACKUP = "backup", "Backup"
+    RESTORE = "restore", "Restore"
+
+
+class Channel(models.TextChoices):
+    """Where an audited action came from."""
+
+    WEB = "web", "Web"
+    CLI = "cli", "Command line"
+    SYSTEM = "system", "Background job"

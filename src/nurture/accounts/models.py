@@ -5,7 +5,7 @@ from django.db import models
 
 from nurture.notifications.sms import validate_phone
 
-from .enums import AuditAction, Role
+from .enums import AuditAction, Channel, Role
 
 
 class StaffProfile(models.Model):
@@ -59,12 +59,16 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    os_user = models.CharField(max_length=64, blank=True, help_text="Command-line actions: the system account.")
+    command = models.CharField(max_length=300, blank=True, help_text="Command-line actions: the command run.")
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["action", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"

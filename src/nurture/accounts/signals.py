@@ -6,9 +6,9 @@ from .enums import AuditAction
 
 
 def _client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    from nurture.common.proxy import client_ip
+
+    return client_ip(request)
 
 
 @receiver(user_logged_in)

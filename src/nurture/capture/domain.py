@@ -136,6 +136,14 @@ def issue_link(by, assessment: Assessment, now: dt.datetime | None = None, *, re
     return link, token
 
 
+def survey_url(token: str) -> str:
+    """The address a mother opens: always the site's own (``NURTURE_SITE_URL``), never one
+    taken from a request or a browser."""
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/s/{token}/"
+
+
 @transaction.atomic
 def revoke_links(by, assessment: Assessment, now: dt.datetime | None = None) -> int:
     scoping.check_manage(by, assessment.dyad.site_id)

@@ -13,7 +13,7 @@ from nurture.accounts.enums import AuditAction
 from nurture.common.errors import DomainError
 
 from .enums import AssessmentStatus
-from .models import Assessment, MessageLog
+from .models import Assessment, MessageLog, SurveyLink
 
 SUBJECT = {"en": "Your Nurturing Connections questionnaire", "es": "Su cuestionario de Nurturing Connections"}
 BODY = {
@@ -39,33 +39,40 @@ def _mother_email(assessment: Assessment) -> str:
     return ids.email if ids else ""
 
 
-def email_survey_link(by, assessment: Assessment, url: str) -> str:
-    """Email a just-issued link to the mother. Returns the address used."""
+def email_new_link(by, assessment: Assessment) -> tuple[str, SurveyLink]:
+    """Issue a new private link and email it to the mother; returns the address and the link.
+
+    The link is built here from the site address — never taken from a browser — so a
+    message can only ever point at this server. Side effects: a SurveyLink row and its
+    audit entry (``issue_link``), the email, a MessageLog row, an audit entry naming the
+    recipient and the link.
+    """
+    from .domain import issue_link, survey_url
+
     scoping.check_manage(by, assessment.dyad.site_id)
-    if not url.startswith("http") or "/s/" not in url:
-        raise DomainError("Issue a new link first, then email it.")
     address = _mother_email(assessment)
     if not address:
         raise DomainError("No email address is recorded for this mother.")
     lang = assessment.language if assessment.language in SUBJECT else "en"
-    send_mail(SUBJECT[lang], BODY[lang].format(url=url), None, [address])
-    MessageLog.objects.create(kind=f"link:{timezone.now():%Y%m%d%H%M%S}", assessment=assessment, recipient=address,
-                              subject=SUBJECT[lang])
-    audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
-                 summary=f"Emailed the survey link for {assessment}")
-    return address
+    with transaction.atomic():
+        link, token = issue_link(by, assessment)
+        send_mail(SUBJECT[lang], BODY[lang].format(url=survey_url(token)), None, [address])
+        MessageLog.objects.create(kind=f"link:{link.pk}", assessment=assessment, recipient=address,
+                                  subject=SUBJECT[lang])
+        audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                     after={"recipient": address, "link_id": link.pk},
+                     summary=f"Emailed survey link {link.pk} for {assessment} to {address}")
+    return address, link
 
 
-def send_reminders(now: dt.datetime | None = None, base_url: str = "") -> list[MessageLog]:
+def send_reminders(now: dt.datetime | None = None) -> list[MessageLog]:
     """Remind mothers whose window opens today (or opened in the last 3 days) or closes
     within 3 days. Each reminder is sent once and logged."""
-    from django.conf import settings
 
-    from .domain import issue_link
+    from .domain import issue_link, survey_url
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    base_url = base_url or settings.SITE_URL
     sent = []
     candidates = Assessment.objects.filter(status__in=list(AssessmentStatus.open())).select_related("dyad__study")
     for assessment in candidates:
@@ -84,7 +91,7 @@ def send_reminders(now: dt.datetime | None = None, base_url: str = "") -> list[M
                 log = MessageLog.objects.create(kind=kind, assessment=assessment, recipient=address,
                                                 subject=SUBJECT[lang])
                 _, token = issue_link(None, assessment, now)
-                body = REMINDER[lang].format(when=WHEN[kind.split(":")[1]][lang], url=f"{base_url}/s/{token}/")
+                body = REMINDER[lang].format(when=WHEN[kind.split(":")[1]][lang], url=survey_url(token))
                 send_mail(SUBJECT[lang], body, None, [address])
         except IntegrityError:
             continue  # another run sent it first

@@ -12,9 +12,8 @@ def survey_link(dyad_id: str = typer.Argument(..., help="The dyad's study id, e.
                 timepoint: str = typer.Argument(..., help="screening, pre or post")) -> None:
     """Print a participant survey URL (creating the assessment and a link if needed)."""
     setup_django()
-    from django.conf import settings
-
     from nurture.capture import domain as capture
+    from nurture.capture.domain import survey_url
     from nurture.capture.enums import Timepoint
     from nurture.common.errors import DomainError
     from nurture.participants.models import Dyad
@@ -34,7 +33,7 @@ def survey_link(dyad_id: str = typer.Argument(..., help="The dyad's study id, e.
     if dyad.status in ("withdrawn", "lost", "completed"):
         typer.echo(f"nurture: note: {dyad.code} is {dyad.get_status_display().lower()}; this new link works until "
                    "revoked — answers and alerts will reach staff.", err=True)
-    typer.echo(f"{settings.SITE_URL}/s/{token}/")
+    typer.echo(survey_url(token))
 
 
 def alerts(open_only: bool = typer.Option(False, "--open", help="Only alerts not yet acknowledged."),

@@ -115,7 +115,10 @@ class NurtureGroup(TyperGroup):
     """The ``nurture`` group: turns unforeseen failures into the one-line contract."""
 
     def invoke(self, ctx):
-        with warnings.catch_warnings():
+        from nurture.accounts import context
+
+        # Every audit entry this command writes names the system account and the command line.
+        with context.acting_from(context.from_command(["nurture", *sys.argv[1:]])), warnings.catch_warnings():
             if not os.environ.get("NURTURE_TRACEBACK"):
                 # Library warnings (numpy casts of absurd values, pandas futures) are noise to a user
                 # and would break the one-line contract; the values behind them are refused anyway.

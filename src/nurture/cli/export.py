@@ -9,8 +9,8 @@ def export(
     bundle: Path = typer.Option(None, "--bundle", help="Write a study bundle into this folder (or .zip with --zip)."),
     deidentified: bool = typer.Option(False, "--deidentified", help="No identifiers, pseudonyms, day offsets."),
     as_zip: bool = typer.Option(False, "--zip", help="Write one zip file instead of a folder."),
-    free_text: bool = typer.Option(False, "--free-text", help="Include free-text answers in a de-identified bundle "
-                                                              "or REDCap export."),
+    free_text: bool = typer.Option(False, "--free-text", help="Include free-text answers in a de-identified bundle, "
+                                                              "the wide files or a REDCap export."),
     study: str = typer.Option(None, "--study", help="Study slug (default: the only study)."),
     spss: Path = typer.Option(None, "--spss", help="Write a wide SPSS file (.sav) with labels."),
     stata: Path = typer.Option(None, "--stata", help="Write a wide Stata file (.dta) with labels."),
@@ -62,7 +62,8 @@ def export(
             from nurture.exports.wide import export_wide
 
             for path in export_wide(None, the_study, {k: v for k, v in targets.items() if v},
-                                    deidentified=deidentified, items=items, pseudonyms=pseudonyms):
+                                    deidentified=deidentified, items=items, free_text=free_text,
+                                    pseudonyms=pseudonyms):
                 typer.echo(str(path))
     except DomainError as exc:
         fail(str(exc))

@@ -8,10 +8,12 @@ from . import (
     agreement,
     analyze,
     assessments,
+    audit,
     demo,
     export,
     init,
     instruments,
+    operations,
     redcap,
     schemes,
     score,
@@ -37,6 +39,10 @@ app.command("export")(export.export)
 app.command("import-redcap")(redcap.import_redcap)
 app.command("survey-link")(assessments.survey_link)
 app.command("alerts")(assessments.alerts)
+app.command("audit")(audit.audit)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("check")(operations.check)
 app.command("send-reminders")(assessments.send_reminders)
 app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)

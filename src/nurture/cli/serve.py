@@ -25,7 +25,10 @@ def serve(
     _warm_up()
 
     typer.echo(f"Nurture is serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="nurture")
+    # Forwarded headers reach Django untouched: nurture.common.proxy believes them from
+    # NURTURE_TRUSTED_PROXIES only and drops them from anyone else.
+    waitress_serve(application, host=host, port=port, threads=threads, ident="nurture",
+                   clear_untrusted_proxy_headers=False)
 
 
 def _check_database() -> None:

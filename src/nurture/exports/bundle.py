@@ -24,7 +24,7 @@ import pandas as pd
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from nurture.accounts import audit, scoping
+from nurture.accounts import audit, redaction, scoping
 from nurture.accounts.enums import AuditAction, Role
 from nurture.capture.enums import AssessmentStatus, Entry
 from nurture.capture.models import ItemResponse, Score
@@ -38,6 +38,7 @@ from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 from nurture.safety.enums import AlertOutcome
 
+from .cells import neutralise_columns
 from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
 from .pseudonyms import PseudonymKey
 
@@ -120,6 +121,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
             raise NotPermitted("Only coordinators, researchers and administrators export data.")
         if role == Role.RESEARCHER and not deidentified:
             raise NotPermitted("Researchers can only export de-identified bundles.")
+        if role == Role.RESEARCHER and free_text:
+            # the redaction policy: staff-typed and open free text reaches researchers only
+            # after a coordinator has checked it and exported it herself
+            raise NotPermitted("Researchers cannot download free text; ask a coordinator for it.")
     dyads_qs = (scoping.visible_dyads(by) if by is not None else Dyad.objects.all()).filter(study=study)
     dyads = list(dyads_qs.select_related("mother", "cohort__curriculum", "site")
                  .prefetch_related("infants", Prefetch("screenings", Screening.objects.order_by("-screened_on", "-id")))
@@ -133,12 +138,14 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
             pseudonym[d.pk] = pseudonyms.pseudonym_for(d.code)
             key[pseudonym[d.pk]] = d.code
     pid = {d.pk: pseudonym.get(d.pk, d.code) for d in dyads}
-    anchor = {d.pk: d.enrolled_on or d.referred_on for d in dyads}
+    anchor = {d.pk: redaction.dyad_anchor(d) for d in dyads}
+
+    policy = redaction.export_policy(deidentified=deidentified, free_text=free_text)
 
     def dyad_date(d, value):
         if value is None:
             return ""
-        return str((value - anchor[d.pk]).days) if deidentified else value.isoformat()
+        return value.isoformat() if policy.exact_dates else str(redaction.day_offset(value, anchor[d.pk]))
 
     cohort_ids = {d.cohort_id for d in dyads if d.cohort_id}
     sessions = list(Session.objects.filter(cohort_id__in=cohort_ids).select_related("cohort").order_by("cohort", "week",
@@ -342,9 +349,17 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+# Text typed by people (names, reasons, notes, open answers): neutralised against
+# spreadsheet formula injection (``cells``) wherever the bundle is opened.
+TEXT_COLUMNS = {"participants.csv": ["cohort", "site", "withdrawal_reason"], "sessions.csv": ["cohort"],
+                "feedback.csv": ["text"], "observations.csv": ["recording", "task"],
+                "coded_segments.csv": ["source", "question", "text"]}
+
+
 def render(data: BundleData) -> dict[str, bytes]:
     """File name → bytes, with the manifest listing row counts and SHA-256 of every file."""
-    files = {name: _csv_bytes(frame) for name, frame in data.tables.items()}
+    files = {name: _csv_bytes(neutralise_columns(frame, TEXT_COLUMNS.get(name, [])))
+             for name, frame in data.tables.items()}
     manifest = dict(data.manifest)
     manifest["files"] = {name: {"rows": int(len(data.tables[name])), "sha256": hashlib.sha256(content).hexdigest()}
                          for name, content in files.items()}

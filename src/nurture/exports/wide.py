@@ -28,6 +28,8 @@ import pandas as pd
 
 from nurture.instruments import library
 
+from .cells import neutralise
+
 # Category -> [(code, value in the bundle, plain-word label)]
 CATEGORIES = {
     "status": [(i + 1, v, v.capitalize()) for i, v in enumerate(
@@ -97,7 +99,8 @@ def variable_name(first: str, middle: str, last: str, used: set[str]) -> str:
     return name
 
 
-def build(tables: dict[str, pd.DataFrame], *, items: bool = False) -> tuple[pd.DataFrame, list[Variable]]:
+def build(tables: dict[str, pd.DataFrame], *, items: bool = False,
+          open_answers: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Variable]]:
     lib = library()
     people = tables["participants.csv"].copy()
     ids = people["participant_id"]
@@ -153,6 +156,18 @@ def build(tables: dict[str, pd.DataFrame], *, items: bool = False) -> tuple[pd.D
             variables.append(Variable(name, f"{inst.short_name if inst else instrument} item {item_id}"
                                       f"{': ' + item.label['en'] if item else ''}, {timepoint}", "numeric", labels,
                                       "item_responses.csv", measure="ordinal", not_applicable=bool(not_applicable)))
+    if open_answers is not None and len(open_answers):
+        # open answers (``--free-text``): one text variable per question and timepoint
+        for (instrument, item_id, timepoint), group in open_answers.groupby(["instrument", "item", "timepoint"],
+                                                                            sort=True):
+            inst = lib.get(instrument) if instrument in lib else None
+            item = inst.item(item_id) if inst is not None and inst.has_item(item_id) else None
+            name = variable_name(instrument, item_id, timepoint, used)
+            texts = group.drop_duplicates("participant_id", keep="last").set_index("participant_id")["value"]
+            columns[name] = ids.map(texts).fillna("").astype(str)
+            variables.append(Variable(name, f"{inst.short_name if inst else instrument} open answer {item_id}"
+                                      f"{': ' + item.label['en'] if item else ''}, {timepoint}", "string",
+                                      source="feedback.csv", measure="nominal"))
     frame = pd.DataFrame(columns)
     return frame[[v.name for v in variables]], variables
 
@@ -201,12 +216,17 @@ def write_xlsx(frame: pd.DataFrame, variables: list[Variable], path: Path) -> No
     na_columns = {i for i, v in enumerate(variables) if v.not_applicable}
     for row in frame.itertuples(index=False):
         data.append([None if isinstance(v, float) and np.isnan(v) else
-                     "na" if i in na_columns and v == NA_SPSS else v for i, v in enumerate(row)])
+                     "na" if i in na_columns and v == NA_SPSS else neutralise(v) for i, v in enumerate(row)])
     data.freeze_panes = "B2"
     book = wb.create_sheet("Codebook")
     book.append(["variable", "label", "type", "values", "source"])
     for v in variables:
-        book.append([v.name, v.label, v.kind, _values_text(v), v.source])
+        book.append([neutralise(x) for x in (v.name, v.label, v.kind, _values_text(v), v.source)])
+    for sheet in (data, book):
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":  # openpyxl reads a leading "=" as a formula: never in our files
+                    cell.data_type = "s"
     wb.save(path)
 
 
@@ -222,7 +242,7 @@ def write_codebook(variables: list[Variable], csv_path: Path, html_path: Path) -
         writer = csv.writer(fh)
         writer.writerow(["variable", "label", "type", "values", "source"])
         for v in variables:
-            writer.writerow([v.name, v.label, v.kind, _values_text(v), v.source])
+            writer.writerow([neutralise(x) for x in (v.name, v.label, v.kind, _values_text(v), v.source)])
     rows = "\n".join(f"<tr><td><code>{html.escape(v.name)}</code></td><td>{html.escape(v.label)}</td>"
                      f"<td>{v.kind}</td><td>{html.escape(_values_text(v))}</td><td>{v.source}</td></tr>"
                      for v in variables)
@@ -236,7 +256,7 @@ def write_codebook(variables: list[Variable], csv_path: Path, html_path: Path) -
 
 
 def export_wide(by, study, targets: dict[str, Path], *, deidentified: bool, items: bool = False,
-                pseudonyms=None) -> list[Path]:
+                free_text: bool = False, pseudonyms=None) -> list[Path]:
     """Write the chosen wide files plus the codebook next to the first one. Audited as an export.
 
     ``pseudonyms`` is the export call's shared key; without it a de-identified export
@@ -253,8 +273,8 @@ def export_wide(by, study, targets: dict[str, Path], *, deidentified: bool, item
 
     own_key = pseudonyms is None and deidentified
     pseudonyms = PseudonymKey() if own_key else pseudonyms
-    data = collect(by, study, deidentified=deidentified, pseudonyms=pseudonyms)
-    frame, variables = build(data.tables, items=items)
+    data = collect(by, study, deidentified=deidentified, free_text=free_text, pseudonyms=pseudonyms)
+    frame, variables = build(data.tables, items=items, open_answers=data.open_answers if free_text else None)
     writers = {"spss": write_spss, "stata": write_stata, "xlsx": write_xlsx}
     written = []
     for kind, path in targets.items():
@@ -271,5 +291,5 @@ def export_wide(by, study, targets: dict[str, Path], *, deidentified: bool, item
     audit.record(by, AuditAction.EXPORT, object_type="program.Study", object_id=str(study.pk),
                  summary=f"Wide export ({', '.join(targets)}; {'de-identified' if deidentified else 'identified'})",
                  after={"files": [p.name for p in written], "rows": int(len(frame)), "variables": len(variables),
-                        "deidentified": deidentified, "items": items})
+                        "deidentified": deidentified, "items": items, "free_text": free_text})
     return written

@@ -79,7 +79,7 @@ def issue_link(request, pk):
     except (DomainError, NotPermitted) as exc:
         _refused(request, exc)
         return redirect("staff:assessment", pk=assessment.pk)
-    url = request.build_absolute_uri(f"/s/{token}/")
+    url = capture.survey_url(token)
     import segno
 
     qr = segno.make(url, error="m").svg_inline(scale=4, title="Survey link")
@@ -95,15 +95,16 @@ def issue_link(request, pk):
 @login_required
 @require_POST
 def email_link(request, pk):
-    from nurture.capture.messaging import email_survey_link
+    """Email the mother a new link, built on the server (nothing the browser sends is used)."""
+    from nurture.capture.messaging import email_new_link
 
     assessment = _assessment(request, pk)
     try:
-        sent_to = email_survey_link(request.user, assessment, request.POST.get("url", ""))
+        sent_to, link = email_new_link(request.user, assessment)
     except (DomainError, NotPermitted) as exc:
         _refused(request, exc)
     else:
-        messages.success(request, f"Link emailed to {sent_to}.")
+        messages.success(request, f"A new private link (link {link.pk}) was emailed to {sent_to}.")
     return redirect("staff:assessment", pk=assessment.pk)
 
 

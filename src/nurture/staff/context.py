@@ -1,4 +1,4 @@
-from nurture.accounts import scoping
+from nurture.accounts import redaction, scoping
 
 
 def staff_context(request):
@@ -7,7 +7,8 @@ def staff_context(request):
         return {}
     role = scoping.role_of(user)
     return {"staff_role": role.label if role else None,
-            "can_manage_participants": scoping.can_manage_participants(user)}
+            "can_manage_participants": scoping.can_manage_participants(user),
+            "redaction_policy": redaction.policy_for(user)}
 
 
 def alert_context(request):

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import account_views as acv
 from . import alert_views as alv
 from . import assessment_views as av
 from . import evaluation_views as ev
@@ -12,6 +13,12 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
+    path("account/", acv.account, name="account"),
+    path("account/two-factor/setup/", acv.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/verify/", acv.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/recovery-codes/", acv.recovery_codes, name="recovery_codes"),
+    path("account/two-factor/reset/", acv.reset_two_factor, name="reset_two_factor"),
+    path("account/unlock/", acv.unlock, name="unlock"),
     path("cohorts/", views.cohort_list, name="cohorts"),
     path("cohorts/new/", views.cohort_create, name="cohort_create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),

@@ -51,7 +51,7 @@ def _remember(response, request, lang: str):
 
 def _resolve(request, token):
     """(link, None) or (None, error response)."""
-    if throttle.is_blocked(request):
+    if throttle.is_blocked(request, token):
         return None, _message(request, "en", "throttled", status=429)
     try:
         return capture.resolve_token(token), None

@@ -1,0 +1,1 @@
+"""Running a Nurture server: backups, restores and the configuration self-check."""
