@@ -41,5 +41,13 @@ def pct_ci(interval):
 
 
 @register.filter
+def language_name(code):
+    """A language code as the language's own name ("es" → "Español")."""
+    from nurture.common.catalogs import language_name as name
+
+    return name(code) if code else "—"
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None

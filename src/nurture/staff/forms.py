@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from nurture.participants import eligibility
-from nurture.participants.enums import EnrollmentStatus, Language, Sex
+from nurture.participants.enums import EnrollmentStatus, Sex
 from nurture.program.enums import WEEKDAYS, DeliveryMode
 from nurture.program.models import Cohort, CurriculumVersion
 
@@ -54,7 +55,7 @@ class ReferralForm(forms.Form):
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False)
     address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    language = forms.ChoiceField(choices=Language.choices)
+    language = forms.ChoiceField(choices=lambda: settings.LANGUAGES)
     primiparous = forms.NullBooleanField(label="First-time mother", required=False,
                                          widget=forms.Select(choices=[("unknown", "Not known"), ("true", "Yes"),
                                                                       ("false", "No")]))
