@@ -5,9 +5,33 @@ from django import template
 from . import formatting
 
 register = template.Library()
-register.filter("nice_date", formatting.fmt_date)
-register.filter("short_date", formatting.fmt_short_date)
 register.filter("p_value", formatting.fmt_p)
+
+
+@register.filter
+def nice_date(value):
+    """``Mon 05 Jan 2026`` — day and month names in the page's language."""
+    from django.utils.dateformat import format as date_format
+
+    return date_format(value, "D d M Y") if value else "—"
+
+
+@register.filter
+def short_date(value):
+    from django.utils.dateformat import format as date_format
+
+    return date_format(value, "d M") if value else "—"
+
+
+@register.filter
+def mode_label(value):
+    """A delivery mode's label (``online`` → Online)."""
+    from nurture.program.enums import DeliveryMode
+
+    try:
+        return DeliveryMode(value).label
+    except ValueError:
+        return value
 
 
 @register.filter
