@@ -86,12 +86,122 @@ def test_a_bad_date(bundle_dir):
     assert "is not a date (YYYY-MM-DD)" in error.problem
 
 
+def write_manifest(folder, **overrides):
+    files = {p.name: {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted(folder.glob("*.csv"))}
+    manifest = {"schema": "nurture.bundle/1", "files": files} | overrides
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
 def test_a_tampered_file_is_refused_by_the_manifest(bundle_dir):
-    digest = hashlib.sha256((bundle_dir / "scores.csv").read_bytes()).hexdigest()
-    (bundle_dir / "manifest.json").write_text(json.dumps({"files": {"scores.csv": {"sha256": digest}}}))
+    write_manifest(bundle_dir)
     load_bundle(bundle_dir)
     edit(bundle_dir / "scores.csv", "pre,epds,total,", "pre,epds,total,1")
     assert "does not match its SHA-256" in str(error_of(bundle_dir))
+
+
+def test_upper_case_digests_are_digests_too(bundle_dir):
+    manifest = write_manifest(bundle_dir)
+    upper = {name: {"sha256": meta["sha256"].upper()} for name, meta in manifest["files"].items()}
+    (bundle_dir / "manifest.json").write_text(json.dumps({"files": upper}))
+    assert set(load_bundle(bundle_dir).tables) == set(upper)
+
+
+@pytest.mark.parametrize("manifest, problem", [
+    ("[]", "manifest.json: must be a JSON object"),
+    ("{}", "manifest.json: needs \"files\""),
+    ('{"files": []}', "manifest.json: needs \"files\""),
+    ('{"files": {"scores.csv": {}}}', "manifest.json: files.scores.csv: needs \"sha256\""),
+    ('{"files": {"scores.csv": {"sha256": "abc"}}}', "manifest.json: files.scores.csv: needs \"sha256\""),
+])
+def test_a_malformed_manifest_never_switches_the_check_off(bundle_dir, manifest, problem):
+    (bundle_dir / "manifest.json").write_text(manifest)
+    assert str(error_of(bundle_dir)).startswith(problem)
+
+
+def test_a_file_the_manifest_does_not_list_is_refused(bundle_dir):
+    manifest = write_manifest(bundle_dir)
+    del manifest["files"]["attendance.csv"]
+    (bundle_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert str(error_of(bundle_dir)) == "attendance.csv: is not listed in manifest.json (added after export?)"
+
+
+def test_row_numbers_are_file_lines_after_blank_lines_and_quoted_line_breaks(bundle_dir):
+    path = bundle_dir / "feedback.csv"
+    lines = path.read_text().splitlines()
+    text = lines[0] + "\n\n" + lines[1] + "\n" + 'NC-00001,q,"two\nlines",\n\nNC-00001,q,x,\n' + "NC-0000X,q,x,\n"
+    path.write_text(text)
+    error = error_of(bundle_dir)
+    assert (error.file, error.row, error.column) == ("feedback.csv", 8, "participant_id")
+    assert error.problem == "'NC-0000X' is not in participants.csv"
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(bundle_dir):
+    with open(bundle_dir / "fidelity.csv", "a", encoding="utf-8") as fh:
+        fh.write("C1-w01-mother,3,2,extra\n")
+    error = error_of(bundle_dir)
+    assert error.problem == "has 4 cells, the header has 3"
+
+
+@pytest.mark.parametrize("score", ["inf", "-inf", "nan", "1e308", "999", "-50"])
+def test_impossible_scores_are_refused(bundle_dir, score):
+    edit(bundle_dir / "scores.csv", "\nNC-00001,pre,epds,total,", f"\nNC-00001,pre,epds,total,{score}")
+    ranges = {("epds", "total"): (0.0, 30.0), ("epds", "anxiety_3a"): (0.0, 9.0)}
+    with pytest.raises(BundleError) as info:
+        load_bundle(bundle_dir, score_ranges=ranges)
+    assert (info.value.file, info.value.row, info.value.column) == ("scores.csv", 2, "score")
+
+
+def test_a_scale_the_instrument_does_not_have_is_refused(bundle_dir):
+    edit(bundle_dir / "scores.csv", "\nNC-00001,pre,epds,total,", "\nNC-00001,pre,epds,totl,")
+    with pytest.raises(BundleError, match="epds has no scale 'totl'"):
+        load_bundle(bundle_dir, score_ranges={("epds", "total"): (0.0, 30.0)})
+
+
+def test_ids_are_trimmed_and_never_split_by_case_or_spacing(bundle_dir):
+    edit(bundle_dir / "scores.csv", "\nNC-00001,pre,epds,total,", "\n NC-00001 ,pre,epds,total,")
+    scores = load_bundle(bundle_dir).get("scores.csv")
+    assert "NC-00001" in set(scores.participant_id) and " NC-00001 " not in set(scores.participant_id)
+    edit(bundle_dir / "participants.csv", "\nNC-00002,", "\nnc-00001,")
+    error = error_of(bundle_dir)
+    assert error.file == "participants.csv" and "differ only in case or spacing" in error.problem
+
+
+def test_an_id_the_participants_file_does_not_know_is_refused(bundle_dir):
+    edit(bundle_dir / "scores.csv", "\nNC-00001,pre,epds,total,", "\nNC-O0001,pre,epds,total,")
+    error = error_of(bundle_dir)
+    assert (error.file, error.row, error.column) == ("scores.csv", 2, "participant_id")
+
+
+def zipped(bundle_dir, archive, extra=()):
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(bundle_dir.iterdir()):
+            zf.write(f, f"export/{f.name}")
+        for name, content in extra:
+            zf.writestr(name, content)
+    return archive
+
+
+def test_a_zip_holding_two_copies_of_a_file_is_ambiguous(bundle_dir, tmp_path):
+    archive = zipped(bundle_dir, tmp_path / "b.zip", [("old/scores.csv", (bundle_dir / "scores.csv").read_bytes())])
+    assert "holds two files named scores.csv (export/scores.csv and old/scores.csv)" in str(error_of(archive))
+
+
+def test_a_zip_that_inflates_beyond_the_limit_is_refused_before_it_is_read(bundle_dir, tmp_path, monkeypatch):
+    from nurture.analysis import bundle as module
+
+    monkeypatch.setattr(module, "MAX_FILE_BYTES", 1000)
+    archive = zipped(bundle_dir, tmp_path / "b.zip")
+    assert "would inflate to" in str(error_of(archive))
+
+
+def test_a_damaged_zip_is_refused(bundle_dir, tmp_path):
+    archive = zipped(bundle_dir, tmp_path / "b.zip")
+    data = bytearray(archive.read_bytes())
+    offset = data.index(b"export/attendance.csv") + len("export/attendance.csv") + 40
+    data[offset] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    assert "is a damaged zip file" in str(error_of(archive))
 
 
 def test_day_offsets_are_accepted_for_de_identified_bundles(bundle_dir):

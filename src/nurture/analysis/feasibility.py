@@ -159,11 +159,16 @@ def load_criteria(path=None) -> list[dict]:
         text = (resources.files("nurture.analysis") / "progression.yaml").read_text(encoding="utf-8")
         source = "progression.yaml"
     else:
-        try:
-            text = open(path, encoding="utf-8").read()
-        except OSError as exc:
-            raise BundleError(f"cannot be read ({exc.strerror})", file=str(path)) from None
         source = str(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except IsADirectoryError:
+            raise BundleError("is a folder, not a criteria file", file=source) from None
+        except OSError as exc:
+            raise BundleError(f"cannot be read ({exc.strerror})", file=source) from None
+        except UnicodeDecodeError:
+            raise BundleError("is not UTF-8 text", file=source) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -172,9 +177,16 @@ def load_criteria(path=None) -> list[dict]:
     if not isinstance(criteria, list):
         raise BundleError("must have a list named criteria", file=source)
     for i, c in enumerate(criteria):
+        if not isinstance(c, dict):
+            raise BundleError(f"criteria[{i}] must be a mapping of id, label, rate, green, amber", file=source)
         for key in ("id", "label", "rate", "green", "amber"):
             if key not in c:
                 raise BundleError(f"criteria[{i}] needs {key!r}", file=source)
+        if not isinstance(c["rate"], str) or not isinstance(c["id"], str | int):
+            raise BundleError(f"criteria[{i}]: id and rate must be names", file=source)
+        for key in ("green", "amber"):
+            if isinstance(c[key], bool) or not isinstance(c[key], int | float) or c[key] != c[key]:
+                raise BundleError(f"criteria[{i}].{key} must be a number between 0 and 1", file=source)
         if not 0 <= c["amber"] <= c["green"] <= 1:
             raise BundleError(f"criteria[{i}]: amber must not exceed green, both between 0 and 1", file=source)
     return criteria

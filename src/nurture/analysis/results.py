@@ -1,4 +1,8 @@
-"""Assemble ``results.json`` (schema ``nurture.results/2``) from a bundle."""
+"""Assemble ``results.json`` (schema ``nurture.results/2``) from a bundle.
+
+Version 2 adds ``safety``: the safety rule hits of the bundle's item responses, found by
+the caller (this module does not know the instruments).
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,12 @@ SCHEMA = "nurture.results/2"
 
 def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None = None, n_boot: int = 5000,
             seed: int | None = 2024, item_labels: dict[str, str] | None = None,
-            progress: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> dict:
-    """Run every part whose input is present; a part without input is ``None``."""
+            progress: Callable[[str], None] | None = None, now: dt.datetime | None = None,
+            safety: list[dict] | None = None) -> dict:
+    """Run every part whose input is present; a part without input is ``None``.
+
+    ``safety``: rule hits found by scoring the bundle's item responses (listed as given).
+    """
     warnings: list[str] = []
     if progress:
         progress("feasibility")
@@ -56,6 +64,7 @@ def analyse(bundle: Bundle, catalogue: Catalogue, *, criteria: list[dict] | None
         "acceptability": accept,
         "efficacy": eff,
         "coding": coded_results(bundle.get("observations.csv"), bundle.get("coded_segments.csv"), described),
+        "safety": list(safety or []),
     }
 
 

@@ -28,6 +28,7 @@ class AssessmentStatus(models.TextChoices):
 class Source(models.TextChoices):
     ONLINE = "online", "Online survey"
     PAPER = "paper", "Paper form (staff entry)"
+    IMPORT = "import", "Imported (REDCap)"
 
 
 class Entry(models.IntegerChoices):

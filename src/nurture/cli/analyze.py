@@ -2,7 +2,7 @@ from pathlib import Path
 
 import typer
 
-from .common import fail
+from .common import ensure_writable, fail
 
 
 def analyze(
@@ -13,18 +13,26 @@ def analyze(
     seed: int = typer.Option(2024, "--seed", help="Seed of the bootstrap."),
     criteria: Path = typer.Option(None, "--criteria", help="Progression criteria YAML (default: pilot literature)."),
 ) -> None:
-    """Feasibility, acceptability and preliminary efficacy from a study bundle."""
+    """Feasibility, acceptability and preliminary efficacy from a study bundle.
+
+    When the bundle has item responses, safety rule hits (with participant ids) are
+    summarised on stderr and listed in results.json under "safety"; nothing is stored
+    and no alert is raised.
+    """
     from nurture.analysis.bundle import BundleError
     from nurture.instruments.errors import ResponseError
     from nurture.reports.run import FORMATS, analyze_path
+
+    from .score import echo_safety
 
     formats = [f.strip() for f in format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         fail(f"--format: unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})" if unknown
              else "--format: choose at least one of " + ", ".join(FORMATS))
-    if bootstrap and bootstrap < 100:
-        fail("--bootstrap must be 0 (skip) or at least 100")
+    if bootstrap and not 100 <= bootstrap <= 1_000_000:
+        fail("--bootstrap must be 0 (skip) or between 100 and 1000000")
+    ensure_writable(output, folder=True)
     steps = []
     try:
         if typer.get_text_stream("stderr").isatty():
@@ -34,11 +42,11 @@ def analyze(
                           transient=True) as bar:
                 task = bar.add_task("loading", total=None)
                 written = analyze_path(source, output, formats=formats, n_boot=bootstrap, seed=seed,
-                                       criteria=criteria,
+                                       criteria=criteria, on_safety=echo_safety,
                                        progress=lambda step: bar.update(task, description=f"analysing: {step}"))
         else:
             written = analyze_path(source, output, formats=formats, n_boot=bootstrap, seed=seed, criteria=criteria,
-                                   progress=steps.append)
+                                   progress=steps.append, on_safety=echo_safety)
     except (BundleError, ResponseError) as exc:
         fail(str(exc))
     for path in written.values():

@@ -3,7 +3,7 @@ import typer
 from .common import setup_django
 
 
-def demo(seed: int = typer.Option(2021, help="Random seed; the same seed gives the same study.")) -> None:
+def demo(seed: int = typer.Option(2021, min=0, max=2**32 - 1, help="Random seed; the same seed gives the same study.")) -> None:
     """Create (or recreate) the synthetic demo study shaped like the pilot."""
     setup_django()
     from django.core.management import call_command

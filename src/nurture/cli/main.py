@@ -18,9 +18,11 @@ from . import (
     serve,
     translations,
 )
+from .common import NurtureGroup
 
 app = typer.Typer(
     name="nurture",
+    cls=NurtureGroup,
     help="Run and evaluate the Nurturing Connections mother-infant group program.",
     no_args_is_help=True,
     add_completion=False,

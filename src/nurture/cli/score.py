@@ -2,28 +2,45 @@ from pathlib import Path
 
 import typer
 
-from .common import fail
+from .common import ensure_writable, fail
 
 
 def score(
     items: Path = typer.Argument(..., help="item_responses.csv: participant_id, timepoint, instrument, item, value"),
     output: Path = typer.Option(None, "-o", "--output", help="Write scores.csv here (default: standard output)."),
 ) -> None:
-    """Score item responses into scale scores for every instrument found."""
+    """Score item responses into scale scores for every instrument found.
+
+    Safety rule hits (with participant ids) are summarised on stderr, so scores on
+    standard output stay clean; nothing is stored and no alert is raised.
+    """
     from nurture.instruments import library, score_table
     from nurture.instruments.errors import ResponseError
-    from nurture.instruments.io import read_item_responses, write_scores
+    from nurture.instruments.flags import flag_records
+    from nurture.instruments.io import read_item_responses, relocate, write_scores
 
+    if output is not None:
+        ensure_writable(output)
     try:
         frame = read_item_responses(items)
-        result = score_table(frame, library(), source=items.name)
     except ResponseError as exc:
         fail(str(exc))
+    try:
+        result = score_table(frame, library(), source=items.name, row_offset=0)
+    except ResponseError as exc:
+        fail(str(relocate(exc, frame, items.name)))
     write_scores(result.scores, output)
     if output is not None:
         missing = int(result.scores["score"].isna().sum())
         typer.echo(f"Scored {len(result.scores)} scales for {frame['participant_id'].nunique()} participants "
                    f"({missing} missing) -> {output}", err=True)
-    if len(result.flags):
-        counts = result.flags.groupby("severity").size().to_dict()
-        typer.echo("Safety flags: " + ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items())), err=True)
+    echo_safety(flag_records(result.flags))
+
+
+def echo_safety(records: list[dict], *, stored: bool = False) -> None:
+    """The safety summary on stderr (nothing when there are no hits)."""
+    from nurture.instruments.flags import summary_lines
+
+    if records:
+        for line in summary_lines(records, stored=stored):
+            typer.echo(line, err=True)

@@ -1,7 +1,8 @@
 """Database → study bundle (DESIGN §5.3): the only bridge from the database to analysis.
 
-De-identified mode drops every identifier, replaces study ids with export-specific
-pseudonyms (the key stays on the server, never in the bundle), turns calendar dates
+De-identified mode drops every identifier, replaces study ids with pseudonyms (one key
+per export call, shared by every file of the call — see ``pseudonyms``; the key stays
+on the server, never in the bundle), turns calendar dates
 into day offsets — from each dyad's enrollment (its referral when never enrolled) for
 dyad dates, from the cohort's start for session dates — and leaves out free text
 unless asked, with a warning.
@@ -14,14 +15,12 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import secrets
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -39,6 +38,7 @@ from nurture.program.enums import AttendanceStatus
 from nurture.program.models import Attendance, FidelityChecklist, Session
 
 from .coded import OBSERVATION_COLUMNS, SEGMENT_COLUMNS, coded_tables
+from .pseudonyms import PseudonymKey
 
 BUNDLE_SCHEMA = "nurture.bundle/2"
 FILES = ["participants.csv", "sessions.csv", "attendance.csv", "item_responses.csv", "scores.csv", "feedback.csv",
@@ -51,10 +51,7 @@ class BundleData:
     manifest: dict
     key: dict[str, str] = field(default_factory=dict)  # pseudonym -> study id (de-identified only)
     warnings: list[str] = field(default_factory=list)
-
-
-def _keys_dir() -> Path:
-    return Path(os.environ.get("NURTURE_EXPORT_KEYS_DIR") or Path(settings.VAR_DIR) / "export-keys")
+    open_answers: pd.DataFrame | None = None  # open-question answers with their timepoint (for REDCap)
 
 
 def _iso(d) -> str:
@@ -67,8 +64,12 @@ def _delivery(modes: set[str]) -> str:
     return "hybrid" if "online" in modes else "in_person"
 
 
-def collect(by, study, *, deidentified: bool, free_text: bool = False) -> BundleData:
-    """Build every bundle table for the dyads of ``study`` that ``by`` may see."""
+def collect(by, study, *, deidentified: bool, free_text: bool = False,
+            pseudonyms: PseudonymKey | None = None) -> BundleData:
+    """Build every bundle table for the dyads of ``study`` that ``by`` may see.
+
+    ``pseudonyms`` is the export call's key (a fresh one when not given).
+    """
     if by is not None:
         role = scoping.role_of(by)
         if role is None or role in (Role.FACILITATOR, Role.CODER):
@@ -83,15 +84,10 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
     pseudonym: dict[int, str] = {}
     key: dict[str, str] = {}
     if deidentified:
-        used = set()
+        pseudonyms = pseudonyms if pseudonyms is not None else PseudonymKey()
         for d in dyads:
-            while True:
-                alias = f"P-{secrets.token_hex(4).upper()}"
-                if alias not in used:
-                    break
-            used.add(alias)
-            pseudonym[d.pk] = alias
-            key[alias] = d.code
+            pseudonym[d.pk] = pseudonyms.pseudonym_for(d.code)
+            key[pseudonym[d.pk]] = d.code
     pid = {d.pk: pseudonym.get(d.pk, d.code) for d in dyads}
     anchor = {d.pk: d.enrolled_on or d.referred_on for d in dyads}
 
@@ -160,7 +156,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
                                              assessment__timepoint__in=["pre", "post"])
                  .exclude(value="").select_related("assessment").order_by("assessment__dyad__code", "assessment",
                                                                            "instrument", "id"))
-    items, feedback = [], []
+    items, feedback, open_answers = [], [], []
     for r in responses:
         row = {"participant_id": pid[r.assessment.dyad_id], "timepoint": r.assessment.timepoint,
                "instrument": r.instrument, "item": r.item, "value": r.value}
@@ -171,6 +167,7 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
             answer = redact(r.value, names) if deidentified else r.value
             feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": answer,
                              "themes": ";".join(coded["themes_of_response"].get(r.pk, []))})
+            open_answers.append(row | {"value": answer})
             continue
         items.append(row)
     if withheld:
@@ -220,7 +217,8 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False) -> Bundle
         "coding": coded["manifest"],
         "warnings": warnings,
     }
-    return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings)
+    return BundleData(tables=tables, manifest=manifest, key=key, warnings=warnings,
+                      open_answers=pd.DataFrame(open_answers, columns=columns["item_responses.csv"]))
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -240,9 +238,15 @@ def render(data: BundleData) -> dict[str, bytes]:
 
 
 def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool = False, free_text: bool = False,
-                  ip_address: str | None = None) -> tuple[Path, BundleData]:
-    """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server."""
-    data = collect(by, study, deidentified=deidentified, free_text=free_text)
+                  ip_address: str | None = None, pseudonyms: PseudonymKey | None = None) -> tuple[Path, BundleData]:
+    """Write a bundle folder (or zip) and its audit entry; keep the pseudonym key on the server.
+
+    With ``pseudonyms`` (the export call's shared key) the caller keeps the key;
+    without, the bundle gets its own key, saved under the export keys folder.
+    """
+    own_key = pseudonyms is None and deidentified
+    pseudonyms = PseudonymKey() if own_key else pseudonyms
+    data = collect(by, study, deidentified=deidentified, free_text=free_text, pseudonyms=pseudonyms)
     files = render(data)
     export_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     if as_zip:
@@ -259,15 +263,8 @@ def export_bundle(by, study, target: Path, *, deidentified: bool, as_zip: bool =
         target.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
             (target / name).write_bytes(content)
-    if data.key:
-        keys = _keys_dir()
-        keys.mkdir(parents=True, exist_ok=True)
-        key_path = keys / f"{export_id}.csv"
-        with open(key_path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["pseudonym", "study_id"])
-            writer.writerows(sorted(data.key.items()))
-        key_path.chmod(0o600)
+    if own_key and data.key:
+        pseudonyms.save_server_copy(export_id)
     audit.record(by, AuditAction.EXPORT, object_type="program.Study", object_id=str(study.pk),
                  summary=f"Bundle export {export_id} ({'de-identified' if deidentified else 'identified'})",
                  after={"export_id": export_id, "deidentified": deidentified, "free_text": data.manifest["free_text"],

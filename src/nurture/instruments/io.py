@@ -1,47 +1,195 @@
-"""Reading item-response files and writing score files (the bundle formats)."""
+"""Reading item-response files and writing score files (the bundle formats).
+
+Row numbers in messages are physical lines of the file (the header is line 1), so
+they stay right after blank lines and inside quoted cells that hold line breaks.
+Identifiers are trimmed of surrounding spaces; two spellings of one identifier that
+differ only in case or spacing are refused rather than read as two people.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import os
 import sys
+import tempfile
+import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import ResponseError
 from .scoring import COLUMNS
 
 SCORES_CSV_COLUMNS = ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band"]
+ID_COLUMNS = ("participant_id", "timepoint", "instrument", "item")
 
 
 def read_item_responses(path: Path) -> pd.DataFrame:
-    """Read ``item_responses.csv`` as text (no guessing of types), checking its shape."""
-    name = Path(path).name
+    """Read ``item_responses.csv`` as text (no guessing of types), checking its shape.
+
+    The frame's ``attrs["lines"]`` holds the file line of every row (see :func:`relocate`).
+    """
+    path = Path(path)
+    name = path.name
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise ResponseError("the file is empty", source=name, row=1)
-            header = [h.strip() for h in header]
-            for column in COLUMNS:
-                if column not in header:
-                    raise ResponseError(f"missing column {column!r} (needs {', '.join(COLUMNS)})",
-                                        source=name, row=1, column=column)
-            width = len(header)
-            for line, row in enumerate(reader, start=2):
-                if len(row) != width and any(cell.strip() for cell in row):
-                    raise ResponseError(f"has {len(row)} cells, the header has {width}", source=name, row=line)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skip_blank_lines=True)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ResponseError("no such file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise ResponseError("is not UTF-8 text", source=name) from None
-    except csv.Error as exc:
-        raise ResponseError(f"is not a readable CSV file ({exc})", source=name) from None
-    frame.columns = [c.strip() for c in frame.columns]
+    except IsADirectoryError:
+        raise ResponseError("is a folder, not a CSV file", source=str(path)) from None
+    except OSError as exc:
+        raise ResponseError(f"cannot be read ({exc.strerror})", source=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ResponseError("is not UTF-8 text (save it as CSV UTF-8)", source=name, row=line) from None
+    fast = _read_plain(text)
+    if fast is not None:
+        frame, lines = fast
+        header = list(frame.columns)
+    else:
+        header, rows, line_list = parse_csv(text, name)
+        frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else \
+            pd.DataFrame(columns=header, dtype=object)
+        lines = np.asarray(line_list, dtype=np.int64)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in COLUMNS:
+        if column not in frame.columns:
+            raise ResponseError(f"missing column {column!r} (needs {', '.join(COLUMNS)})",
+                                source=name, row=1, column=column)
+    for column in (*ID_COLUMNS, "value"):
+        frame[column] = _stripped_categories(frame[column])
+    check_identifiers(frame, ID_COLUMNS, lines, name)
+    frame.attrs["lines"] = lines
     return frame
+
+
+def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The common case fast: a file without quotes, where every physical line is one row.
+
+    Returns None (so the careful reader runs, and words any problem) when the file has
+    quotes, NUL bytes, a blank first line or rows whose width differs from the header's.
+    Line widths and blank lines are found with array arithmetic on the bytes.
+    """
+    if '"' in text or "\x00" in text or not text.strip():
+        return None
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    if len(ends) == 0 or ends[-1] != len(data) - 1:
+        ends = np.append(ends, len(data))  # the last line has no newline
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = np.concatenate(([0], np.cumsum(data == 44)))
+    content = np.concatenate(([0], np.cumsum(~np.isin(data, (9, 10, 13, 32, 44)))))
+    width = commas[ends] - commas[starts]
+    blank = (content[ends] - content[starts]) == 0  # nothing but commas and spaces
+    if blank[0] or (~blank & (width != width[0])).any():
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                            engine="c")
+    except (pd.errors.ParserError, ValueError):
+        return None
+    keep = ~blank[1:]
+    if len(frame) != len(keep) or len(frame.columns) != width[0] + 1:
+        return None
+    return frame[keep].reset_index(drop=True), np.flatnonzero(keep).astype(np.int64) + 2
+
+
+def _stripped_categories(column: pd.Series) -> pd.Series:
+    """Text cells trimmed, as a categorical column (scoring works on its codes).
+
+    Categories keep the order of first appearance, so scores come out in the file's order.
+    """
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
+    trimmed = np.asarray([str(u).strip() for u in uniques], dtype=object)
+    categories = pd.unique(trimmed)
+    if len(categories) != len(uniques) or (trimmed != uniques).any():
+        position = {c: i for i, c in enumerate(categories)}
+        codes = np.asarray([position[t] for t in trimmed], dtype=np.int64)[codes] if len(codes) else codes
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
+
+
+def parse_csv(text: str, name: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows and the physical line where each row starts.
+
+    Blank lines (and rows of empty cells) are skipped; a row with more or fewer cells
+    than the header, a NUL byte or an unclosed quote is refused with its line.
+    """
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise ResponseError("contains a NUL byte: is this a CSV file?", source=name, row=line)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    width = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ResponseError(f"is not a readable CSV file ({exc})", source=name, row=start) from None
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [h.strip() for h in row]
+            width = len(header)
+            seen = set()
+            for h in header:
+                if h in seen and h:
+                    raise ResponseError(f"column {h!r} appears twice in the header", source=name, row=start, column=h)
+                seen.add(h)
+            continue
+        if len(row) != width:
+            raise ResponseError(f"has {len(row)} cells, the header has {width}", source=name, row=start)
+        rows.append(row)
+        lines.append(start)
+    if header is None:
+        raise ResponseError("the file is empty (it needs a header row)", source=name, row=1)
+    return header, rows, lines
+
+
+def _normal(value: str) -> str:
+    return "".join(value.split()).casefold()
+
+
+def check_identifiers(frame: pd.DataFrame, columns, lines, name: str) -> None:
+    """Refuse invisible characters in identifiers and spellings that differ only in case or spacing."""
+    for column in columns:
+        values = frame[column]
+        uniques = [u for u in (values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype)
+                               else pd.unique(values)) if isinstance(u, str)]
+        for u in uniques:
+            bad = next((c for c in u if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")), None)
+            if bad is not None:
+                k = int(np.flatnonzero((values == u).to_numpy())[0])
+                raise ResponseError(f"{u!r} holds an invisible character (U+{ord(bad):04X}); retype it",
+                                    source=name, row=lines[k], column=column)
+        groups: dict[str, str] = {}
+        for u in uniques:
+            key = _normal(u)
+            if key in groups and groups[key] != u:
+                first = int(np.flatnonzero((values == groups[key]).to_numpy())[0])
+                second = int(np.flatnonzero((values == u).to_numpy())[0])
+                raise ResponseError(
+                    f"{u!r} and {groups[key]!r} (row {lines[first]}) differ only in case or spacing; "
+                    "use one spelling for one identifier", source=name, row=lines[second], column=column)
+            groups.setdefault(key, u)
+
+
+def relocate(exc: ResponseError, frame: pd.DataFrame, source: str) -> ResponseError:
+    """A scoring error raised with 0-based positions (``row_offset=0``), given its file line."""
+    lines = frame.attrs.get("lines")
+    row = exc.row
+    if row is not None and lines is not None and 0 <= row < len(lines):
+        row = int(lines[row])
+    return ResponseError(exc.problem, row=row, column=exc.column, source=source)
 
 
 def _fmt_score(value: float) -> str:
@@ -51,10 +199,24 @@ def _fmt_score(value: float) -> str:
 
 
 def write_scores(scores: pd.DataFrame, path: Path | None) -> None:
+    """Write scores.csv to ``path`` (whole or not at all) or to standard output."""
     out = scores[SCORES_CSV_COLUMNS].copy()
     out["score"] = out["score"].map(_fmt_score)
     out["band"] = out["band"].fillna("")
     if path is None:
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        out.to_csv(path, index=False, lineterminator="\n")
+        return
+    write_atomically(Path(path), out.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write a file so that a reader (or a failure) never sees half of it; missing folders are made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

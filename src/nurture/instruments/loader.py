@@ -73,8 +73,12 @@ def load_definition(path: str | Path, text: str | None = None) -> Instrument:
     source = path.name
     try:
         raw = text if text is not None else path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise DefinitionError(source, "", "is a folder, not a definition file") from None
     except OSError as exc:
         raise DefinitionError(source, "", f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DefinitionError(source, "", "is not UTF-8 text") from None
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

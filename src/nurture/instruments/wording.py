@@ -39,8 +39,12 @@ def validate_wording(inst: Instrument, path: Path) -> dict:
     source = path.name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise DefinitionError(source, "", "is a folder, not a wording file") from None
     except OSError as exc:
         raise DefinitionError(source, "", f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DefinitionError(source, "", "is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise DefinitionError(source, "", f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
@@ -61,12 +65,16 @@ def validate_wording(inst: Instrument, path: Path) -> dict:
     unknown = sorted(set(items) - {i.id for i in inst.items})
     if unknown:
         raise DefinitionError(source, f"items.{unknown[0]}", f"{inst.short_name} has no such item")
-    for item_id, texts in (data.get("options") or {}).items():
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise DefinitionError(source, "options", "must map item ids to lists of response texts")
+    for item_id, texts in options.items():
         item_id = str(item_id)
         if item_id not in items:
             raise DefinitionError(source, f"options.{item_id}", f"{inst.short_name} has no such item")
         item = inst.item(item_id)
-        if not isinstance(texts, list) or len(texts) != len(item.options):
+        if not isinstance(texts, list) or len(texts) != len(item.options) or not all(
+                isinstance(t, str) and t.strip() for t in texts):
             raise DefinitionError(source, f"options.{item_id}", f"needs {len(item.options)} response texts")
     data["items"] = items
     return data

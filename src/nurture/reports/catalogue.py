@@ -33,6 +33,11 @@ def build_catalogue(library: Library) -> dict[tuple[str, str], MeasureInfo]:
     return out
 
 
+def score_ranges(library: Library) -> dict[tuple[str, str], tuple[float, float]]:
+    """(instrument, scale) → (lowest, highest) possible score, to refuse impossible scores in a bundle."""
+    return {(inst.id, scale.id): (scale.score_min, scale.score_max) for inst in library for scale in inst.scales}
+
+
 def feedback_labels(library: Library) -> dict[str, str]:
     if "feedback" not in library:
         return {}

@@ -51,41 +51,61 @@ def _report_worker(needed: bool) -> Executor:
 
 
 def analyze_path(source: Path, out_dir: Path, *, formats=FORMATS, n_boot: int = 5000, seed: int = 2024,
-                 criteria: Path | None = None, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
-    """Load, validate, (score if needed,) analyse and write. Raises BundleError / ResponseError on bad input."""
+                 criteria: Path | None = None, progress: Callable[[str], None] | None = None,
+                 on_safety: Callable[[list[dict]], None] | None = None) -> dict[str, Path]:
+    """Load, validate, (score if needed,) analyse and write. Raises BundleError / ResponseError on bad input.
+
+    ``on_safety`` receives the safety rule hits of the item responses (also written to
+    ``results.json`` as ``"safety"``) before any report is drawn.
+    """
     from nurture.analysis.bundle import load_bundle
+    from nurture.instruments import library
+
+    from .catalogue import score_ranges
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
-    bundle = load_bundle(source)
+    bundle = load_bundle(source, score_ranges=score_ranges(library()))
     worker = _report_worker(bool({"html", "pdf"} & set(formats)))
     try:
-        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
+        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress, on_safety)
     finally:
         worker.shutdown(wait=True, cancel_futures=True)
 
 
-def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress) -> dict[str, Path]:
+def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress, on_safety) -> dict[str, Path]:
     import json
 
     from nurture.analysis.efficacy import paired_frame
     from nurture.analysis.feasibility import load_criteria
     from nurture.analysis.results import analyse, to_json
-    from nurture.instruments import library, score_table
+    from nurture.instruments import library
+    from nurture.instruments.flags import flag_records
 
     from .catalogue import build_catalogue, feedback_labels
 
     lib = library()
-    if bundle.has("item_responses.csv") and not bundle.has("scores.csv"):
+    safety, disagreement = [], None
+    if bundle.has("item_responses.csv"):
+        # Items are scored whenever they are there: for scores.csv when it is absent, and
+        # always for the safety rules (a bundle's scores cannot tell an item-10 answer).
         if progress:
             progress("scoring item responses")
-        scored = score_table(bundle.get("item_responses.csv"), lib, source="item_responses.csv")
-        bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale", "score",
-                                                     "n_items", "band"]]
+        scored = score_items(bundle)
+        safety = flag_records(scored.flags)
+        if not bundle.has("scores.csv"):
+            bundle.tables["scores.csv"] = scored.scores[["participant_id", "timepoint", "instrument", "scale",
+                                                         "score", "n_items", "band"]]
+        else:
+            disagreement = scores_disagreement(bundle.get("scores.csv"), scored.scores)
     rules = load_criteria(criteria) if criteria else None
     results = analyse(bundle, build_catalogue(lib), criteria=rules, n_boot=n_boot, seed=seed,
-                      item_labels=feedback_labels(lib), progress=progress)
+                      item_labels=feedback_labels(lib), progress=progress, safety=safety)
+    if disagreement:
+        results["warnings"].append(disagreement)
+    if on_safety:
+        on_safety(safety)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     text = to_json(results)
@@ -117,6 +137,33 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, progress)
         pdf_job.result()
         written["pdf"] = out_dir / "report.pdf"
     return {k: written[k] for k in FORMATS if k in written}
+
+
+def scores_disagreement(given, rescored) -> str | None:
+    """A warning when scores.csv differs from scoring the bundle's own item responses."""
+    key = ["participant_id", "timepoint", "instrument", "scale"]
+    both = given[key + ["score"]].merge(rescored[key + ["score"]], on=key, suffixes=("_given", "_items"))
+    a, b = both["score_given"].astype(float), both["score_items"].astype(float)
+    differ = both[~((a - b).abs() < 1e-9) & ~(a.isna() & b.isna())]
+    if differ.empty:
+        return None
+    first = differ.iloc[0]
+    shown = lambda v: "missing" if v != v else f"{v:g}"  # noqa: E731
+    return (f"scores.csv differs from scoring item_responses.csv for {len(differ)} scale score(s) (first: "
+            f"{first.participant_id} {first.timepoint} {first.instrument} {first.scale}: {shown(first.score_given)} "
+            f"given, {shown(first.score_items)} from the items); the analysis uses scores.csv")
+
+
+def score_items(bundle):
+    """Score the bundle's item responses; a scoring error names the file line."""
+    from nurture.instruments import ResponseError, library, score_table
+
+    items = bundle.get("item_responses.csv")
+    try:
+        return score_table(items, library(), source="item_responses.csv", row_offset=0)
+    except ResponseError as exc:
+        row = bundle.line("item_responses.csv", exc.row) if exc.row is not None else None
+        raise ResponseError(exc.problem, row=row, column=exc.column, source="item_responses.csv") from None
 
 
 def _xlsx(results: dict, out_dir: Path) -> Path:
