@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('capture', '0002_escalation_moves_to_site'),
+        ('capture', '0003_assessment_source_import'),
     ]
 
     operations = [
