@@ -60,6 +60,7 @@ TEXTS = {
     "all_answered": _("All answered"),
     "unanswered_list": _("Not answered: {questions}"),
     "edit_section": _("Change answers: {name}"),
+    # xgettext:no-python-format
     "progress": _("{percent}% done"),
     "language_label": _("Language"),
     "show_answers": _("Show my answers"),
