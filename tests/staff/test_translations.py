@@ -52,3 +52,24 @@ def test_an_unknown_language_is_refused_and_english_stays(world, client_for):
     client = client_for(world.coordinator)
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_every_interface_text_in_the_code_is_in_the_spanish_catalog(tmp_path):
+    """Gather the texts from a copy of the code as ``make messages`` does (GNU xgettext,
+    installed by ``make test``): none may be new (untranslated) or changed (fuzzy)."""
+    import shutil
+    import subprocess
+    import sys
+
+    source = Path(nurture.__file__).parent
+    copy = tmp_path / "nurture"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "library", "static"))
+    subprocess.run([sys.executable, "-m", "django", "makemessages", "--settings=nurture.settings", "-l", "es",
+                    "--no-wrap", "--no-obsolete", "--add-location=file"], cwd=copy, check=True,
+                   capture_output=True)
+    with (copy / "locale" / "es" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        gathered = [m for m in read_po(handle) if m.id]
+    missing = [m.id for m in gathered if m.fuzzy or not all(m.string if isinstance(m.string, tuple)
+                                                            else (m.string,))]
+    assert missing == [], "run `make messages` and translate: " + repr(missing[:10])
+    assert len(gathered) == len(_catalog())
