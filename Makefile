@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint pytest test-postgres system-packages clean
+.PHONY: run test lint pytest test-postgres system-packages catalogs messages e2e-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,8 +12,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+## catalogs: compile the translation catalogs (.po -> .mo) with Babel; nothing when up to date
+catalogs: $(STAMP)
+	$(BIN)/nurture translations compile
+
+## e2e-packages: axe-core for the browser tests' accessibility checks (npm registry, pinned by the lock file)
+e2e-packages: tests/e2e/node_modules/.installed
+
+tests/e2e/node_modules/.installed: tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## messages: gather the interface's texts into the Spanish catalog (needs GNU gettext's xgettext)
+messages: $(STAMP)
+	cd src/nurture && ../../$(BIN)/django-admin makemessages --settings=nurture.settings -l es \
+	  --no-wrap --no-obsolete --add-location=file -i 'instruments/library/*'
+
 ## run: set everything up (venv, database, demo study) and serve on http://127.0.0.1:8000
-run: $(STAMP)
+run: catalogs
 	$(BIN)/nurture init
 	-$(BIN)/nurture export --study nurturing-connections-demo --bundle var/demo-bundle.zip --zip --deidentified --free-text
 	-$(BIN)/nurture analyze var/demo-bundle.zip -o var/demo-report --format json,html,pdf,xlsx
@@ -30,12 +46,12 @@ system-packages:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
-pytest: $(STAMP)
+pytest: catalogs e2e-packages
 	$(BIN)/pytest
 
 ## test-postgres: the suite against a throwaway PostgreSQL cluster (what CI does second)
-test-postgres: $(STAMP) system-packages
+test-postgres: system-packages catalogs e2e-packages
 	bash .ci/with-postgres $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache tests/e2e/node_modules

@@ -12,6 +12,17 @@ from nurture.accounts.enums import Role
 from . import factories as f
 
 
+def pytest_sessionstart(session):
+    """The shipped catalogs are compiled at install (``make``); compile them here too, so
+    a plain ``pytest`` after editing a ``.po`` file tests the words it says."""
+    from pathlib import Path
+
+    import nurture
+    from nurture.common.catalogs import compile_catalogs
+
+    compile_catalogs([Path(nurture.__file__).parent / "locale"])
+
+
 @dataclass
 class World:
     site_a: object

@@ -336,8 +336,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Interface languages: English, and every language with a translation catalog — ours in
+# src/nurture/locale, or a site's own in NURTURE_LOCALE_DIR (searched first, so a site may
+# also adjust our wording). NURTURE_LANGUAGES=en,es limits and orders them.
+LOCALE_DIR = Path(env_str("NURTURE_LOCALE_DIR", str(VAR_DIR / "locale")) or VAR_DIR / "locale")
+LOCALE_PATHS = [LOCALE_DIR, BASE_DIR / "locale"]
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+try:
+    from nurture.common.catalogs import available_languages as _available_languages
+
+    LANGUAGES = _available_languages(LOCALE_PATHS, env_list("NURTURE_LANGUAGES", []))
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"NURTURE_LANGUAGES: {_exc}") from None
+LANGUAGE_COOKIE_NAME = "nurture_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("NURTURE_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

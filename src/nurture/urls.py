@@ -6,6 +6,7 @@ admin.site.site_title = "Nurture"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("s/", include("nurture.survey.urls")),
     path("coding/", include("nurture.coding.urls")),
     path("", include("nurture.staff.urls")),

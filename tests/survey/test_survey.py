@@ -129,3 +129,24 @@ def test_a_completed_survey_takes_no_more_answers(client, survey):
     capture.submit_assessment(assessment)
     assert client.post(page(token, 2), {"item-1": "3"})["Location"] == f"/s/{token}/done/"
     assert not ItemResponse.objects.exists()
+
+
+def test_switching_language_on_a_question_page_keeps_what_she_ticked(client, survey):
+    assessment, token = survey
+    response = client.post(page(token, 2), {"item-1": "2", "lang": "es"})  # the switch submits the page
+    assert response.status_code == 302 and response["Location"] == page(token, 2) + "?lang=es"
+    html = client.get(response["Location"]).content.decode()
+    assert 'lang="es"' in html and 'name="item-1" value="2" checked' in html
+    assert capture.current_answers(assessment, assessment.instruments[1])["1"] == "2"
+
+
+def test_pages_show_progress_and_the_review_is_one_summary_per_questionnaire(client, survey):
+    assessment, token = survey
+    html = client.get(page(token, 3)).content.decode()
+    n = len(assessment.instruments)
+    assert f'role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{round(100 * 2 / n)}"' in html
+    client.post(page(token, 1), {f"item-{k}": v for k, v in f.epds_answers().items()})
+    review = client.get(f"/s/{token}/review/").content.decode()
+    assert review.count('<section class="card summary"') == n
+    assert review.count('class="button secondary wide edit"') == n  # one large "Change" per questionnaire
+    assert review.count("<details>") == n  # the answers themselves fold away

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction
@@ -449,6 +450,58 @@ def compare_entries(assessment: Assessment, instrument_id: str) -> list[dict]:
     return [{"item": item.id, "label": item.label["en"], "first": first.get(item.id, ""),
              "second": second.get(item.id, "")}
             for item in inst.items if first.get(item.id, "") != second.get(item.id, "")]
+
+
+RECONCILE_REASON = "Double-entry reconciliation against the paper form"
+
+
+@transaction.atomic
+def reconcile_entries(by, assessment: Assessment, instrument_id: str, chosen: dict[str, str], *,
+                      expected_version: int, now: dt.datetime | None = None) -> SaveResult:
+    """Settle the differences between the first and second paper entries of one instrument.
+
+    ``chosen`` gives, for every item where the entries differ, the value read again on
+    the paper form (one of the two entered). That value becomes both entries: a change
+    to the record (the first entry) keeps the old value as a revision, re-scores a
+    submitted assessment and runs the safety rules again, like a correction. Refused
+    when an item is left undecided, when a value is neither entry, or when someone
+    changed the assessment since the page was opened (``expected_version``).
+    Side effects: ItemResponse rows (both entries), ResponseRevision rows, Score rows
+    (submitted assessments), Alert rows and queued notifications, one audit entry.
+    """
+    scoping.check_manage(by, assessment.dyad.site_id)
+    now = now or timezone.now()
+    assessment = _lock(assessment)
+    if assessment.version != expected_version:
+        raise ConcurrentEdit(gettext("Someone else changed this assessment while you were comparing. Reload to see "
+                               "their change, then reconcile again."))
+    differences = {d["item"]: d for d in compare_entries(assessment, instrument_id)}
+    undecided = [item for item in differences if item not in chosen]
+    if undecided:
+        raise DomainError(gettext("Choose the value on the paper form for item %(items)s.")
+                          % {"items": ", ".join(undecided)})
+    for item_id, value in chosen.items():
+        if item_id not in differences or value not in (differences[item_id]["first"], differences[item_id]["second"]):
+            raise DomainError(gettext("Item %(item)s: choose one of the two entered values.") % {"item": item_id})
+    _, cleaned = _validate(assessment, instrument_id, chosen)
+    to_record = {k: v for k, v in cleaned.items() if v != differences[k]["first"]}
+    _upsert(assessment, instrument_id, to_record, by)
+    for item_id, value in to_record.items():
+        row = ItemResponse.objects.get(assessment=assessment, instrument=instrument_id, item=item_id,
+                                       entry=Entry.FIRST)
+        ResponseRevision.objects.create(response=row, old_value=differences[item_id]["first"], new_value=value,
+                                        reason=RECONCILE_REASON, by=by)
+    _upsert(assessment, instrument_id, cleaned, by, entry=Entry.SECOND)
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    submitted = assessment.status == AssessmentStatus.COMPLETED
+    if submitted and to_record:
+        _rescore(assessment, instrument_id, now)
+    audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                 before={k: differences[k]["first"] for k in to_record}, after=to_record,
+                 summary=f"Reconciled {len(cleaned)} double-entry difference(s) of {instrument_id} for {assessment}")
+    if not to_record:
+        return SaveResult()
+    return _evaluate(assessment, instrument_id, now, final=submitted, path=AlertPath.CORRECTION, by=by)
 
 
 def close_expired(now: dt.datetime | None = None) -> int:

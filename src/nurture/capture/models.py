@@ -55,7 +55,7 @@ class Assessment(models.Model):
     window_opens = models.DateField()
     window_closes = models.DateField()
     source = models.CharField(max_length=6, choices=Source.choices, default=Source.ONLINE)
-    language = models.CharField(max_length=2, default="en")
+    language = models.CharField(max_length=8, default="en")
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     out_of_window = models.BooleanField(default=False)

@@ -18,6 +18,7 @@ from . import (
     schemes,
     score,
     serve,
+    translations,
 )
 from .common import NurtureGroup
 
@@ -48,6 +49,7 @@ app.command("send-notifications")(assessments.send_notifications)
 app.command("escalate-alerts")(assessments.escalate_alerts)
 app.add_typer(instruments.app, name="instruments")
 app.add_typer(schemes.app, name="schemes")
+app.add_typer(translations.app, name="translations")
 
 
 def run() -> None:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from nurture.accounts import scoping
 from nurture.accounts.enums import Role
 
-ALLOWED_PREFIXES = ("/coding/", "/login/", "/logout/")
+ALLOWED_PREFIXES = ("/coding/", "/login/", "/logout/", "/i18n/")
 
 
 class CoderConfinementMiddleware:

@@ -5,9 +5,33 @@ from django import template
 from . import formatting
 
 register = template.Library()
-register.filter("nice_date", formatting.fmt_date)
-register.filter("short_date", formatting.fmt_short_date)
 register.filter("p_value", formatting.fmt_p)
+
+
+@register.filter
+def nice_date(value):
+    """``Mon 05 Jan 2026`` — day and month names in the page's language."""
+    from django.utils.dateformat import format as date_format
+
+    return date_format(value, "D d M Y") if value else "—"
+
+
+@register.filter
+def short_date(value):
+    from django.utils.dateformat import format as date_format
+
+    return date_format(value, "d M") if value else "—"
+
+
+@register.filter
+def mode_label(value):
+    """A delivery mode's label (``online`` → Online)."""
+    from nurture.program.enums import DeliveryMode
+
+    try:
+        return DeliveryMode(value).label
+    except ValueError:
+        return value
 
 
 @register.filter
@@ -38,6 +62,14 @@ def pct_ci(interval):
     if not interval or not all(formatting.is_number(v) for v in interval):
         return "—"
     return f"[{100 * interval[0]:.0f}%, {100 * interval[1]:.0f}%]"
+
+
+@register.filter
+def language_name(code):
+    """A language code as the language's own name ("es" → "Español")."""
+    from nurture.common.catalogs import language_name as name
+
+    return name(code) if code else "—"
 
 
 @register.filter

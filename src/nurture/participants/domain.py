@@ -12,6 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction
@@ -254,3 +255,102 @@ def identifiers_for(by, dyad: Dyad) -> dict:
         "first_name": ids.first_name, "last_name": ids.last_name, "date_of_birth": ids.date_of_birth,
         "phone": ids.phone, "email": ids.email, "address": ids.address, "infants": infants,
     }
+
+
+MOTHER_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email", "address")
+INFANT_FIELDS = ("first_name", "date_of_birth")
+
+
+def _changed_fields(obj, values: dict, fields) -> list[str]:
+    changed = []
+    for name in fields:
+        if name in values and getattr(obj, name) != values[name]:
+            setattr(obj, name, values[name])
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def update_details(by, dyad: Dyad, *, mother: dict, infants: dict[int, dict] | None = None) -> Dyad:
+    """Correct a mother's and her infants' details after the referral.
+
+    ``mother`` may hold first_name, last_name, date_of_birth, phone, email, address
+    (identifiers), primiparous and language; ``infants`` maps an infant's birth order to
+    first_name, date_of_birth, sex and gestational_age_weeks. Ages at referral are
+    recomputed from changed dates of birth. Side effects: MotherIdentifiers, Mother,
+    Infant and InfantIdentifiers rows; one audit entry per changed record. Identifying
+    values are not copied into the audit log (it names the fields that changed);
+    the other fields are logged before and after.
+    """
+    scoping.check_manage(by, dyad.site_id)
+    dyad = Dyad.objects.select_for_update().select_related("mother__identifiers").get(pk=dyad.pk)
+    m, ids = dyad.mother, dyad.mother.identifiers
+    first = mother.get("first_name", ids.first_name).strip()
+    last = mother.get("last_name", ids.last_name).strip()
+    if not first or not last:
+        raise DomainError(_("The mother's first and last name are needed."))
+    mother = mother | {"first_name": first, "last_name": last}
+    born = mother.get("date_of_birth", ids.date_of_birth)
+    age = _age_in_years(born, dyad.referred_on) if born else None
+    if age is not None and not 12 <= age <= 60:
+        raise DomainError(_("A date of birth giving age %(age)s at referral looks wrong.") % {"age": age})
+    changed_ids = _changed_fields(ids, mother, MOTHER_FIELDS)
+    if changed_ids:
+        ids.save()
+    before = audit.snapshot(m, ["age_at_referral", "primiparous", "language"])
+    m.age_at_referral = age
+    _changed_fields(m, mother, ("primiparous", "language"))
+    after = audit.snapshot(m, ["age_at_referral", "primiparous", "language"])
+    old, new = audit.changed(before, after)
+    if new:
+        m.save()
+    if changed_ids or new:
+        audit.record(by, AuditAction.UPDATE, m, site_id=dyad.site_id, before=old,
+                     after=new | ({"identifiers_changed": changed_ids} if changed_ids else {}),
+                     summary=f"Details of {dyad.code}'s mother corrected")
+    for order, values in (infants or {}).items():
+        infant = Infant.objects.select_related("identifiers").get(dyad=dyad, birth_order=order)
+        _update_infant(by, dyad, infant, values)
+    dyad.refresh_from_db()
+    return dyad
+
+
+def _update_infant(by, dyad: Dyad, infant: Infant, values: dict) -> None:
+    ids = infant.identifiers
+    born = values.get("date_of_birth", ids.date_of_birth)
+    if born is not None and born > dyad.referred_on:
+        raise DomainError(_("An infant's date of birth cannot be after the referral."))
+    changed_ids = _changed_fields(ids, values, INFANT_FIELDS)
+    if changed_ids:
+        ids.save()
+    fields = ["sex", "gestational_age_weeks", "age_weeks_at_referral"]
+    before = audit.snapshot(infant, fields)
+    _changed_fields(infant, values, ("sex", "gestational_age_weeks"))
+    if "date_of_birth" in changed_ids and born is not None:
+        infant.age_weeks_at_referral = (dyad.referred_on - born).days // 7
+    old, new = audit.changed(before, audit.snapshot(infant, fields))
+    if new:
+        infant.save()
+    if changed_ids or new:
+        audit.record(by, AuditAction.UPDATE, infant, site_id=dyad.site_id, before=old,
+                     after=new | ({"identifiers_changed": changed_ids} if changed_ids else {}),
+                     summary=f"Details of {dyad.code} infant {infant.birth_order} corrected")
+
+
+def search_dyads(by, dyads, query: str):
+    """Narrow ``dyads`` (already scoped to ``by``) to those whose study id contains
+    ``query`` — or, for roles that may see names, whose mother's first or last name does.
+    A search by name is recorded in the audit log (not the words searched)."""
+    from django.db.models import Q
+
+    query = query.strip()
+    if not query:
+        return dyads
+    match = Q(code__icontains=query)
+    if scoping.can_view_identifiers(by):
+        named = Q(mother__identifiers__first_name__icontains=query) | Q(mother__identifiers__last_name__icontains=query)
+        if dyads.filter(named).exists():
+            audit.record(by, AuditAction.VIEW_IDENTIFIERS, None, site_id=scoping.site_id_of(by),
+                         object_type="participants.Dyad", summary="Searched participants by name")
+        match |= named
+    return dyads.filter(match)

@@ -22,7 +22,9 @@ class Mother(models.Model):
     site = models.ForeignKey("program.Site", on_delete=models.PROTECT, related_name="mothers")
     age_at_referral = models.PositiveSmallIntegerField(null=True, blank=True)
     primiparous = models.BooleanField(null=True, blank=True, help_text="First-time mother")
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # Any language of the site's interface (settings.LANGUAGES: English and every language
+    # with a translation catalog), so a site adds one without a code change.
+    language = models.CharField(max_length=8, default=Language.ENGLISH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

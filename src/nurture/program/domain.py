@@ -13,6 +13,7 @@ from importlib import resources
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction
@@ -225,3 +226,73 @@ def record_fidelity(by, session: Session, delivered: list[str], notes: str = "")
 def session_plan(session: Session) -> WeekPlan:
     return WeekPlan.objects.get(curriculum_id=session.cohort.curriculum_id, week=session.week,
                                 component=session.component)
+
+
+@dataclass(frozen=True)
+class CohortUpdate:
+    cohort: Cohort
+    sessions_moved: int
+
+
+@transaction.atomic
+def update_cohort(by, cohort: Cohort, *, name: str, meeting_weekday: int, meeting_time: dt.time,
+                  closed_dates=(), facilitators=(), today: dt.date | None = None) -> CohortUpdate:
+    """Change a cohort's name, facilitators and schedule (meeting day, time, closed dates).
+
+    Weeks already held (a session before ``today``) or with attendance or a fidelity
+    checklist keep their dates; every other week is dated again from the new meeting
+    day, skipping closed dates, starting after the last week kept. Side effects: the
+    Cohort row, its facilitators, moved Session rows, one audit entry (before / after and
+    the number of sessions moved).
+    """
+    from django.utils import timezone
+
+    scoping.check_manage(by, cohort.site_id)
+    today = today or timezone.localdate()
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    name = name.strip()
+    if not name:
+        raise DomainError(_("A cohort needs a name."))
+    if Cohort.objects.filter(study_id=cohort.study_id, name=name).exclude(pk=cohort.pk).exists():
+        raise DomainError(_("This study already has a cohort named %(name)s.") % {"name": repr(name)})
+    facilitators = list(facilitators)
+    for user in facilitators:
+        profile = scoping.profile_of(user)
+        if profile is None or profile.site_id not in (None, cohort.site_id):
+            raise DomainError(_("%(user)s is not staff at %(site)s.") % {"user": user.get_username(),
+                                                                         "site": cohort.site})
+    closed = sorted({d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in closed_dates})
+    fields = ["name", "meeting_weekday", "meeting_time", "closed_dates"]
+    before = audit.snapshot(cohort, fields) | {"facilitators": sorted(cohort.facilitators.values_list("pk", flat=True))}
+    cohort.name, cohort.meeting_weekday, cohort.meeting_time = name, meeting_weekday, meeting_time
+    cohort.closed_dates = [d.isoformat() for d in closed]
+    cohort.save(update_fields=["name", "meeting_weekday", "meeting_time", "closed_dates"])
+    cohort.facilitators.set(facilitators)
+    moved = _replan_sessions(cohort, today, closed)
+    after = audit.snapshot(cohort, fields) | {"facilitators": sorted(u.pk for u in facilitators)}
+    old, new = audit.changed(before, after)
+    if new or moved:
+        audit.record(by, AuditAction.UPDATE, cohort, before=old, after=new | {"sessions_moved": moved},
+                     summary=f"Cohort {name} changed ({moved} sessions moved)")
+    return CohortUpdate(cohort, moved)
+
+
+def _replan_sessions(cohort: Cohort, today: dt.date, closed: list[dt.date]) -> int:
+    sessions = list(cohort.sessions.all())
+    recorded = set(Attendance.objects.filter(session__cohort=cohort).values_list("session__week", flat=True)) | \
+        set(FidelityChecklist.objects.filter(session__cohort=cohort).values_list("session__week", flat=True))
+    kept = {s.week for s in sessions if s.date < today or s.week in recorded}
+    free = sorted({s.week for s in sessions} - kept)
+    if not free:
+        return 0
+    last_kept = max((s.date for s in sessions if s.week in kept), default=None)
+    start = max(today, last_kept + dt.timedelta(days=1)) if last_kept else max(today, cohort.start_date)
+    dates = {week: planned.date for week, planned in
+             zip(free, plan_weeks(len(free), start, cohort.meeting_weekday, closed), strict=True)}
+    moved = 0
+    for s in sessions:
+        if s.week in dates and (s.date, s.start_time) != (dates[s.week], cohort.meeting_time):
+            s.date, s.start_time = dates[s.week], cohort.meeting_time
+            s.save(update_fields=["date", "start_time"])
+            moved += 1
+    return moved

@@ -6,8 +6,12 @@ def staff_context(request):
     if user is None or not user.is_authenticated:
         return {}
     role = scoping.role_of(user)
-    return {"staff_role": role.label if role else None,
+    from nurture.accounts.enums import Role
+
+    # ``staff_role`` is the role's code (templates compare it); ``staff_role_label`` is shown.
+    return {"staff_role": role.value if role else None, "staff_role_label": role.label if role else None,
             "can_manage_participants": scoping.can_manage_participants(user),
+            "handles_alerts": role is not None and role not in (Role.RESEARCHER, Role.CODER),
             "redaction_policy": redaction.policy_for(user)}
 
 

@@ -33,9 +33,17 @@ def _study(request) -> Study:
 
 @login_required
 def evaluation(request):
+    """Key numbers at a glance (live), then the report and the bundle downloads."""
+    from django.utils import timezone
+
+    from nurture.program.glance import study_at_a_glance
+
     study = _study(request)
+    role = scoping.role_of(request.user)
+    glance = study_at_a_glance(request.user, study, timezone.localdate())
     return render(request, "staff/evaluation.html", {
-        "study": study, "can_identified": scoping.role_of(request.user) != Role.RESEARCHER})
+        "study": study, "glance": glance, "can_identified": role != Role.RESEARCHER,
+        "handles_alerts": role != Role.RESEARCHER})
 
 
 @login_required

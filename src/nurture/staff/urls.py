@@ -5,7 +5,9 @@ from . import account_views as acv
 from . import alert_views as alv
 from . import assessment_views as av
 from . import evaluation_views as ev
+from . import participant_views as pv
 from . import views
+from . import week_views as wv
 
 app_name = "staff"
 
@@ -22,15 +24,17 @@ urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohorts"),
     path("cohorts/new/", views.cohort_create, name="cohort_create"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/edit/", views.cohort_edit, name="cohort_edit"),
     path("cohorts/<int:pk>/status/", views.cohort_status, name="cohort_status"),
-    path("cohorts/<int:pk>/week/<int:week>/", views.cohort_week, name="cohort_week"),
-    path("participants/", views.participant_list, name="participants"),
-    path("participants/new/", views.referral_create, name="referral_create"),
-    path("participants/<int:pk>/", views.participant_detail, name="participant"),
-    path("participants/<int:pk>/screen/", views.screen, name="screen"),
-    path("participants/<int:pk>/consent/", views.consent, name="consent"),
-    path("participants/<int:pk>/enroll/", views.enroll, name="enroll"),
-    path("participants/<int:pk>/status/", views.change_status, name="change_status"),
+    path("cohorts/<int:pk>/week/<int:week>/", wv.cohort_week, name="cohort_week"),
+    path("participants/", pv.participant_list, name="participants"),
+    path("participants/new/", pv.referral_create, name="referral_create"),
+    path("participants/<int:pk>/", pv.participant_detail, name="participant"),
+    path("participants/<int:pk>/edit/", pv.participant_edit, name="participant_edit"),
+    path("participants/<int:pk>/screen/", pv.screen, name="screen"),
+    path("participants/<int:pk>/consent/", pv.consent, name="consent"),
+    path("participants/<int:pk>/enroll/", pv.enroll, name="enroll"),
+    path("participants/<int:pk>/status/", pv.change_status, name="change_status"),
     path("participants/<int:pk>/schedule/", av.schedule, name="schedule"),
     path("assessments/<int:pk>/", av.assessment_detail, name="assessment"),
     path("assessments/<int:pk>/link/", av.issue_link, name="issue_link"),
@@ -38,6 +42,8 @@ urlpatterns = [
     path("assessments/<int:pk>/link/revoke/", av.revoke_links, name="revoke_links"),
     path("assessments/<int:pk>/paper/<str:instrument>/<int:entry>/", av.paper_entry, name="paper_entry"),
     path("assessments/<int:pk>/correct/", av.correct, name="correct"),
+    path("assessments/<int:pk>/submit/", av.submit, name="submit_assessment"),
+    path("assessments/<int:pk>/reconcile/<str:instrument>/", av.reconcile, name="reconcile"),
     path("alerts/", alv.alert_list, name="alerts"),
     path("evaluation/", ev.evaluation, name="evaluation"),
     path("evaluation/report/", ev.evaluation_report, name="evaluation_report"),

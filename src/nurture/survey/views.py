@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render as django_render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,21 +29,35 @@ from .texts import texts
 LANG_COOKIE = "nurture_lang"
 
 
+def _languages() -> dict[str, str]:
+    """The site's languages (English and every language with a catalog): code → own name."""
+    return dict(settings.LANGUAGES)
+
+
 def _language(request, assessment: Assessment) -> str:
     """The page language: a switch (?lang=) is remembered on the assessment, so it follows
     the mother to another device, and in a cookie for the error pages."""
+    languages = _languages()
     chosen = request.GET.get("lang")
-    if chosen in ("en", "es") and chosen != assessment.language:
+    if chosen in languages and chosen != assessment.language:
         Assessment.objects.filter(pk=assessment.pk).update(language=chosen)
         assessment.language = chosen
-    wanted = chosen or assessment.language or request.COOKIES.get(LANG_COOKIE)
-    return wanted if wanted in ("en", "es") else "en"
+    wanted = chosen if chosen in languages else assessment.language or request.COOKIES.get(LANG_COOKIE)
+    return wanted if wanted in languages else settings.LANGUAGE_CODE
 
 
-def _lang_url(request, lang: str, keep: dict | None = None) -> str:
-    """This page in the other language, keeping the (already checked) parameters it
+def _lang_options(request, lang: str, keep: dict | None = None) -> list[dict]:
+    """This page in each other language, keeping the (already checked) parameters it
     needs, such as the crisis page's ``next``."""
-    return f"{request.path}?{urlencode((keep or {}) | {'lang': 'en' if lang == 'es' else 'es'})}"
+    return [{"code": code, "name": name, "url": f"{request.path}?{urlencode((keep or {}) | {'lang': code})}"}
+            for code, name in _languages().items() if code != lang]
+
+
+def render(request, template: str, context: dict, status: int = 200):
+    """Render a participant page in its language (``context["lang"]``), whatever the
+    browser asks for: the mother's choice is kept on her assessment."""
+    with translation.override(context.get("lang") or settings.LANGUAGE_CODE):
+        return django_render(request, template, context, status=status)
 
 
 def _remember(response, request, lang: str):
@@ -63,12 +80,14 @@ def _resolve(request, token):
 
 
 def _message(request, lang, key, status=200):
+    lang = lang if lang in _languages() else settings.LANGUAGE_CODE
     t = texts(lang)
     return render(request, "survey/message.html", {"t": t, "lang": lang, "message": t[key]}, status=status)
 
 
 def _page_items(inst, lang, answers):
     wording = load_wording(inst, lang)
+    not_applicable = texts(lang)["not_applicable"]
     items = []
     for item in inst.items:
         options = []
@@ -77,7 +96,7 @@ def _page_items(inst, lang, answers):
             label = official_options[k] if official_options else option.label.get(lang, option.label["en"])
             options.append({"value": str(option.value), "label": label})
         if item.na_allowed:
-            options.append({"value": "na", "label": "No aplica" if lang == "es" else "Does not apply"})
+            options.append({"value": "na", "label": not_applicable})
         items.append({"id": item.id, "kind": item.kind, "text": item_text(inst, item.id, lang),
                       "options": options, "value": answers.get(item.id, ""), "field": f"item-{item.id}"})
     return items
@@ -86,7 +105,7 @@ def _page_items(inst, lang, answers):
 def _context(request, link, lang, **extra):
     assessment = link.assessment
     return {"t": texts(lang), "lang": lang, "token_assessment": assessment, "pages": len(assessment.instruments),
-            "lang_url": _lang_url(request, lang, extra.pop("keep", None)), **extra}
+            "languages": _lang_options(request, lang, extra.pop("keep", None)), **extra}
 
 
 def _next_url(token: str, number: int, pages: int, back: bool) -> str:
@@ -138,9 +157,16 @@ def page(request, token, number):
             error_message = str(exc)
             saved = answers  # keep what was chosen
         else:
-            next_url = _next_url(token, number, len(assessment.instruments), back="back" in request.POST)
+            switch = request.POST.get("lang")
+            if switch in _languages():
+                # The language switch submits the page: what she ticked is saved, and the
+                # same page comes back in the other language (also without JavaScript).
+                next_url = f"{reverse('survey:page', args=[token, number])}?{urlencode({'lang': switch})}"
+            else:
+                next_url = _next_url(token, number, len(assessment.instruments), back="back" in request.POST)
             if result.urgent:  # every time an urgent answer is saved, even if its alert exists
-                return redirect(_crisis_url(token, next_url, number))
+                crisis = _crisis_url(token, next_url, number)
+                return redirect(f"{crisis}&{urlencode({'lang': switch})}" if switch in _languages() else crisis)
             return _remember(redirect(next_url), request, lang)
     else:
         saved = capture.current_answers(assessment, inst.id)
@@ -251,18 +277,27 @@ def review(request, token):
         return redirect("survey:done", token=token)
     if assessment.status == AssessmentStatus.COMPLETED:
         return redirect("survey:done", token=token)
+    t = texts(lang)
     sections = []
     for number, instrument_id in enumerate(assessment.instruments, start=1):
         inst = library().get(instrument_id)
         answers = capture.current_answers(assessment, instrument_id)
-        rows = []
-        for item in _page_items(inst, lang, answers):
+        rows, missing = [], []
+        for position, item in enumerate(_page_items(inst, lang, answers), start=1):
             chosen = next((o["label"] for o in item["options"] if o["value"] == item["value"]), item["value"])
             rows.append({"text": item["text"], "answer": chosen})
-        sections.append({"number": number, "name": inst.short_name if inst.id != "feedback" else
-                         ("Opinión sobre el programa" if lang == "es" else "About the program"), "rows": rows})
+            if not item["value"] and item["kind"] != "text":
+                missing.append(str(position))
+        name = t["feedback_name"] if inst.id == "feedback" else inst.short_name
+        n_rated = sum(1 for item in inst.items if item.kind != "text")
+        sections.append({"number": number, "name": name, "rows": rows, "missing": missing,
+                         "summary": t["all_answered"] if not missing else
+                         t["answered_of"].format(answered=n_rated - len(missing), total=n_rated),
+                         "missing_label": t["unanswered_list"].format(questions=", ".join(missing)),
+                         "edit_label": t["edit_section"].format(name=name)})
     return _remember(render(request, "survey/review.html", _context(request, link, lang, token=token,
-                                                                     sections=sections)), request, lang)
+                                                                     sections=sections, progress=100)),
+                     request, lang)
 
 
 @never_cache
