@@ -87,6 +87,10 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     blank = (content[ends] - content[starts]) == 0  # nothing but commas and spaces
     if blank[0] or (~blank & (width != width[0])).any():
         return None
+    if not blank.any():
+        frame = _read_columnar(text)
+        if frame is not None:
+            return frame, np.arange(len(frame), dtype=np.int64) + 2
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
                             engine="c")
@@ -98,13 +102,51 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame[keep].reset_index(drop=True), np.flatnonzero(keep).astype(np.int64) + 2
 
 
+def _read_columnar(text: str) -> pd.DataFrame | None:
+    """Every column as a categorical read by pyarrow's CSV reader (codes and the distinct
+    texts only: no Python string per cell), or None without pyarrow or when the header
+    repeats a name (the careful path words that)."""
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pa_csv
+    except ImportError:
+        return None
+    header = [h for h in text.split("\n", 1)[0].rstrip("\r").split(",")]
+    if len(set(header)) != len(header):
+        return None
+    as_text = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, as_text), null_values=[],
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    table = table.unify_dictionaries()
+    columns = {}
+    for name, chunked in zip(table.column_names, table.columns, strict=True):
+        combined = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+        categories = combined.dictionary.to_pylist()
+        codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        if name.strip() in COLUMNS:
+            columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+        else:  # other columns stay plain text, as the careful reader gives them
+            columns[name] = np.asarray(categories, dtype=object)[codes]
+    return pd.DataFrame(columns)
+
+
 def _stripped_categories(column: pd.Series) -> pd.Series:
     """Text cells trimmed, as a categorical column (scoring works on its codes).
 
     Categories keep the order of first appearance, so scores come out in the file's order.
     """
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
-    uniques = np.asarray(uniques, dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # read columnar: already codes and distinct texts
+        codes, uniques = column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+    else:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+        uniques = np.asarray(uniques, dtype=object)
     trimmed = np.asarray([str(u).strip() for u in uniques], dtype=object)
     categories = pd.unique(trimmed)
     if len(categories) != len(uniques) or (trimmed != uniques).any():
