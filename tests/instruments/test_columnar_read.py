@@ -13,7 +13,7 @@ pytest.importorskip("pyarrow")
 
 
 def rows_reader(monkeypatch):
-    monkeypatch.setattr(response_io, "_read_columnar", lambda text: None)
+    monkeypatch.setattr(response_io, "_read_columnar", lambda *args: None)
 
 
 def write(tmp_path, text):
@@ -34,8 +34,8 @@ def test_columnar_and_row_reading_agree_on_frame_lines_and_scores(tmp_path, monk
                              f"{item.id},{value},x{p % 3}")
     # Windows line ends
     path = write(tmp_path, "\r\n".join(lines) + "\r\n")
+    assert response_io._read_columnar(path.read_bytes(), path.read_text(encoding="utf-8")) is not None
     columnar = read_item_responses(path)
-    assert isinstance(columnar["value"].dtype, pd.CategoricalDtype)
     with monkeypatch.context() as m:
         rows_reader(m)
         by_rows = read_item_responses(path)
@@ -49,8 +49,9 @@ def test_columnar_and_row_reading_agree_on_frame_lines_and_scores(tmp_path, monk
 
 def test_a_file_the_columnar_reader_cannot_take_goes_the_careful_way(tmp_path, monkeypatch):
     blank_line = write(tmp_path, "participant_id,timepoint,instrument,item,value\n\nP1,pre,epds,1,0\n")
-    frame = read_item_responses(blank_line)
-    assert list(frame.attrs["lines"]) == [3]
+    assert list(read_item_responses(blank_line).attrs["lines"]) == [3]
+    empty_cells = write(tmp_path, "participant_id,timepoint,instrument,item,value\n , ,,,\nP1,pre,epds,1,0\n")
+    assert list(read_item_responses(empty_cells).attrs["lines"]) == [3]
     repeated = write(tmp_path, "participant_id,timepoint,instrument,item,value,value\nP1,pre,epds,1,0,1\n")
     columnar = read_item_responses(repeated)
     with monkeypatch.context() as m:

@@ -46,7 +46,9 @@ def read_item_responses(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         raise ResponseError("is not UTF-8 text (save it as CSV UTF-8)", source=name, row=line) from None
-    fast = _read_plain(text)
+    fast = _read_columnar(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, text)
+    if fast is None:
+        fast = _read_plain(text)
     if fast is not None:
         frame, lines = fast
         header = list(frame.columns)
@@ -87,10 +89,6 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     blank = (content[ends] - content[starts]) == 0  # nothing but commas and spaces
     if blank[0] or (~blank & (width != width[0])).any():
         return None
-    if not blank.any():
-        frame = _read_columnar(text)
-        if frame is not None:
-            return frame, np.arange(len(frame), dtype=np.int64) + 2
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
                             engine="c")
@@ -102,22 +100,29 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame[keep].reset_index(drop=True), np.flatnonzero(keep).astype(np.int64) + 2
 
 
-def _read_columnar(text: str) -> pd.DataFrame | None:
-    """Every column as a categorical read by pyarrow's CSV reader (codes and the distinct
-    texts only: no Python string per cell), or None without pyarrow or when the header
-    repeats a name (the careful path words that)."""
+def _read_columnar(data: bytes, text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The common case fastest: a file without quotes where every line is one row of the
+    header's width, read by pyarrow's CSV reader with every column as a categorical (codes
+    and the distinct texts only: no Python string per cell, no per-byte arrays).
+
+    Returns None — and the readers below take over and word any problem — without
+    pyarrow, or for quotes, NUL bytes, a repeated header name, a line of another width,
+    an empty line or a row of empty cells.
+    """
+    if '"' in text or "\x00" in text or not text.strip() or text.count("\r") != text.count("\r\n"):
+        return None
     try:
         import pyarrow as pa
         from pyarrow import csv as pa_csv
     except ImportError:
         return None
-    header = [h for h in text.split("\n", 1)[0].rstrip("\r").split(",")]
-    if len(set(header)) != len(header):
+    header = [h for h in text[:text.find("\n") if "\n" in text else len(text)].rstrip("\r").split(",")]
+    if len(set(header)) != len(header) or not all(h.strip() for h in header):
         return None
     as_text = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(data),
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, as_text), null_values=[],
@@ -126,15 +131,19 @@ def _read_columnar(text: str) -> pd.DataFrame | None:
         return None
     table = table.unify_dictionaries()
     columns = {}
+    blank_row = np.ones(table.num_rows, dtype=bool)
     for name, chunked in zip(table.column_names, table.columns, strict=True):
         combined = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
         categories = combined.dictionary.to_pylist()
         codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        blank_row &= np.array([c.strip() == "" for c in categories] + [True], dtype=bool)[codes]
         if name.strip() in COLUMNS:
             columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
         else:  # other columns stay plain text, as the careful reader gives them
             columns[name] = np.asarray(categories, dtype=object)[codes]
-    return pd.DataFrame(columns)
+    if blank_row.any():
+        return None  # rows of empty cells are skipped, and the lines counted, by the readers below
+    return pd.DataFrame(columns), np.arange(table.num_rows, dtype=np.int64) + 2
 
 
 def _stripped_categories(column: pd.Series) -> pd.Series:
