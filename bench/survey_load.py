@@ -1,13 +1,21 @@
-"""Benchmark: N participants complete the whole battery at once against `nurture serve`.
+"""Benchmark: N mothers complete the whole battery at once against `nurture serve`.
 
-    .venv/bin/python bench/survey_load.py [--participants 50] [--threads 8]
+    .venv/bin/python bench/survey_load.py [--participants 50,200] [--think 0] [--servers gunicorn,waitress]
 
-Sets up a throwaway SQLite database with the demo study, issues a survey link per
-participant, starts `nurture serve` on loopback, then runs one client thread per
-participant: open the link, answer every page (GET + POST each), review, submit. It
-reports p50 / p95 / max latency per request and throughput, then checks the database:
-every submission the server acknowledged must be completed with all its answers
-(lost = 0). Target on 2 cores with SQLite: p95 under 100 ms, nothing lost.
+Sets up a throwaway SQLite database with the demo study (`nurture init`, once), then for
+each server and each crowd size: issues a survey link per mother, starts `nurture serve`
+on loopback exactly as a user does, and runs one client per mother, each on its own
+keep-alive connection: open the link, answer every page (GET + POST each), review,
+submit. With `--think 0` nobody pauses (the worst case). It reports throughput, p50 /
+p95 / max latency per request, the mothers who never got through (any request refused,
+failed or timed out, or the submission not acknowledged), then checks the database:
+every acknowledged submission must be completed with every answer (lost = 0).
+
+The yardstick, measured in the same run with the same crowd: the same command with
+`--server waitress` (one process, threads — how `nurture serve` ran before). The last
+lines print the ratios. Goals on 2 cores with SQLite: 50 mothers ≥ 250 req/s with p95 ≤
+200 ms; 200 mothers all complete with p95 ≤ 500 ms, nothing lost. The clients run on the
+same machine as the server and take part of its cores.
 """
 
 from __future__ import annotations
@@ -38,11 +46,11 @@ def free_port() -> int:
 
 class Participant:
     def __init__(self, port: int, path: str, latencies: list, lock: threading.Lock, think: float = 0.0,
-                 seed: int = 0):
+                 seed: int = 0, timeout: float = 30.0):
         import random
 
         self.think, self.rng = think, random.Random(seed)
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.path, self.latencies, self.lock = path, latencies, lock
         self.cookies: dict[str, str] = {}
         self.acknowledged = False
@@ -92,47 +100,50 @@ class Participant:
         self.acknowledged = status == 302 and location.endswith("/done/")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
-    parser.add_argument("--think", type=float, default=2.0,
-                        help="mean seconds a mother spends on a page before sending it (0 = hammer the server)")
-    args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="nurture-load-"))
-    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env["NURTURE_VAR_DIR"] = str(var)
-    nurture = [sys.executable, "-m", "nurture.cli"]
-    subprocess.run(nurture + ["init"], env=env, check=True, capture_output=True)
-    setup = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
+def django_script(env: dict, code: str) -> str:
+    prelude = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
+    return subprocess.run([sys.executable, "-c", prelude + code], env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def issue_links(env: dict, count: int) -> list[tuple[int, str]]:
+    out = django_script(env, (
         "from nurture.capture import domain as c; from nurture.capture.enums import Timepoint\n"
+        "from nurture.capture.models import Assessment\n"
         "from nurture.participants.models import Dyad\n"
         "from nurture.participants import domain as p\n"
         "d = Dyad.objects.exclude(cohort=None).first()\n"
-        f"for i in range({args.participants}):\n"
+        f"for i in range({count}):\n"
         "    x = p.refer_dyad(None, study=d.study, site=d.site, referred_on=d.referred_on, mother_first_name='Load',"
         " mother_last_name=str(i), mother=d.mother)\n"
         "    a = c.schedule_assessment(None, x, Timepoint.SCREENING)\n"
-        "    from nurture.capture.models import Assessment\n"
-        "    Assessment.objects.filter(pk=a.pk).update(instruments=['epds','gad7','pss','kpcs','rses','pbq','ibqr_vsf','feedback'])\n"
+        "    Assessment.objects.filter(pk=a.pk).update(instruments=['epds','gad7','pss','kpcs','rses','pbq','ibqr_vsf',"
+        "'feedback'])\n"
         "    print(a.pk, c.issue_link(None, a)[1])\n"
-    )
-    out = subprocess.run([sys.executable, "-c", setup], env=env, check=True, capture_output=True, text=True).stdout
-    links = [line.split() for line in out.strip().splitlines()]
+    ))
+    return [(int(pk), token) for pk, token in (line.split() for line in out.strip().splitlines())]
+
+
+def crowd(env: dict, server: str, count: int, args) -> dict:
+    """One crowd of ``count`` mothers against a fresh `nurture serve --server SERVER`."""
+    links = issue_links(env, count)
     port = free_port()
-    server = subprocess.Popen(nurture + ["serve", "--port", str(port), "--threads", str(args.threads)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "nurture.cli", "serve", "--port", str(port), "--server", server,
+               "--escalate-every", "0"]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    server_proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.1)
+        time.sleep(1)  # every worker booted
         latencies: list[float] = []
         lock = threading.Lock()
-        people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i)
+        people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
                   for i, (_, token) in enumerate(links)]
         errors = []
 
@@ -150,29 +161,62 @@ def main() -> None:
             t.join()
         wall = time.perf_counter() - start
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-    check = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
+        server_proc.terminate()
+        server_proc.wait(timeout=60)
+    completed, with_answers = map(int, django_script(env, (
         "from nurture.capture.models import Assessment\n"
-        f"ids = {[int(pk) for pk, _ in links]}\n"
+        f"ids = {[pk for pk, _ in links]}\n"
         "done = Assessment.objects.filter(pk__in=ids, status='completed')\n"
         "print(done.count(), sum(a.responses.count() > 100 for a in done))\n"
-    )
-    completed, with_answers = map(int, subprocess.run([sys.executable, "-c", check], env=env, check=True,
-                                                      capture_output=True, text=True).stdout.split())
+    )).split())
     acknowledged = sum(p.acknowledged for p in people)
     ordered = sorted(latencies)
-    p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    print(f"participants: {len(people)}  think time per page: {args.think:g}s ± 50%  requests: {len(latencies)}  "
-          f"wall: {wall:.1f}s  "
-          f"throughput: {len(latencies) / wall:.0f} req/s")
-    print(f"latency p50 {1000 * statistics.median(ordered):.0f} ms  p95 {1000 * p95:.0f} ms  "
-          f"max {1000 * ordered[-1]:.0f} ms")
-    print(f"acknowledged submissions: {acknowledged}  completed in database: {completed}  "
-          f"with every answer: {with_answers}  lost: {acknowledged - with_answers}  client errors: {len(errors)}")
-    for e in errors[:5]:
-        print("  ", e)
+    return {
+        "server": server, "mothers": count, "requests": len(latencies), "wall": wall,
+        "rps": len(latencies) / wall, "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))], "max": ordered[-1],
+        "never_through": count - acknowledged, "acknowledged": acknowledged, "completed": completed,
+        "with_answers": with_answers, "lost": acknowledged - with_answers, "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", default="50,200", help="crowd sizes, comma-separated")
+    parser.add_argument("--servers", default="gunicorn,waitress",
+                        help="`nurture serve --server` values; the last is the yardstick")
+    parser.add_argument("--threads", type=int, default=0, help="--threads for nurture serve (0 = its default)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a mother spends on a page before sending it (0 = hammer the server)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds a client waits for one answer")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.participants.split(",")]
+    servers = args.servers.split(",")
+    var = Path(tempfile.mkdtemp(prefix="nurture-load-"))
+    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["NURTURE_VAR_DIR"] = str(var)
+    subprocess.run([sys.executable, "-m", "nurture.cli", "init"], env=env, check=True, capture_output=True)
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} "
+          f"cores: {os.cpu_count()}  think time per page: {args.think:g}s")
+    results = {}
+    for count in sizes:
+        for server in servers:
+            r = crowd(env, server, count, args)
+            results[server, count] = r
+            print(f"{server:>9} {count:>4} mothers: {r['requests']:>6} requests in {r['wall']:6.1f}s "
+                  f"{r['rps']:6.0f} req/s  p50 {1000 * r['p50']:5.0f} ms  p95 {1000 * r['p95']:5.0f} ms  "
+                  f"max {1000 * r['max']:6.0f} ms  never got through: {r['never_through']}  "
+                  f"acknowledged: {r['acknowledged']}  complete in database: {r['with_answers']}  "
+                  f"lost: {r['lost']}", flush=True)
+            for e in sorted(set(r["errors"]))[:3]:
+                print("     ", e)
+    if len(servers) > 1:
+        base = servers[-1]
+        for count in sizes:
+            for server in servers[:-1]:
+                a, b = results[server, count], results[base, count]
+                print(f"ratio {server}/{base} at {count} mothers: throughput ×{a['rps'] / b['rps']:.2f}  "
+                      f"p95 ×{a['p95'] / b['p95']:.2f}")
 
 
 if __name__ == "__main__":

@@ -224,10 +224,17 @@ def current_answers(assessment: Assessment, instrument_id: str, entry: Entry = E
 
 def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[str, tuple[str, str]]:
     """Write answers; returns {item: (old, new)} for values that changed."""
+    return _write(assessment, instrument_id, answers, by, entry)[0]
+
+
+def _write(assessment, instrument_id, answers, by, entry=Entry.FIRST):
+    """Write answers in at most two statements (new rows, changed rows); returns the changes
+    {item: (old, new)} and every saved answer of the instrument afterwards {item: value}."""
     existing = {r.item: r for r in ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id,
                                                                entry=entry)}
     changes = {}
-    new_rows = []
+    new_rows, changed_rows = [], []
+    now = timezone.now()
     for item_id, value in answers.items():
         row = existing.get(item_id)
         if row is None:
@@ -237,10 +244,30 @@ def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[s
                 changes[item_id] = ("", value)
         elif row.value != value:
             changes[item_id] = (row.value, value)
-            row.value, row.entered_by = value, by
-            row.save(update_fields=["value", "entered_by", "updated_at"])
-    ItemResponse.objects.bulk_create(new_rows)
-    return changes
+            row.value, row.entered_by, row.updated_at = value, by, now
+            changed_rows.append(row)
+    if new_rows:
+        ItemResponse.objects.bulk_create(new_rows)
+    if changed_rows:
+        _update_values(changed_rows, by, now)
+    saved = {item: row.value for item, row in existing.items()} | {r.item: r.value for r in new_rows}
+    return changes, saved
+
+
+def _update_values(rows: list[ItemResponse], by, now) -> None:
+    """One UPDATE for every changed answer (``bulk_update`` builds the same CASE, but slowly)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    meta = ItemResponse._meta
+    updated_at = meta.get_field("updated_at").get_db_prep_value(now, connection)
+    cases = " ".join(["WHEN %s THEN %s"] * len(rows))
+    marks = ", ".join(["%s"] * len(rows))
+    params = [x for row in rows for x in (row.pk, row.value)]
+    params += [getattr(by, "pk", None), updated_at, *(row.pk for row in rows)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {qn(meta.db_table)} SET {qn('value')} = CASE {qn('id')} {cases} END, "
+                       f"{qn('entered_by_id')} = %s, {qn('updated_at')} = %s WHERE {qn('id')} IN ({marks})", params)
 
 
 def _score_saved(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST):
@@ -302,8 +329,8 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
         raise DomainError("This assessment is closed.")
     if assessment.status == AssessmentStatus.COMPLETED:
         raise DomainError("This assessment has been submitted; answers can only be corrected by staff.")
-    _, cleaned = _validate(assessment, instrument_id, answers)
-    changes = _upsert(assessment, instrument_id, cleaned, by)
+    inst, cleaned = _validate(assessment, instrument_id, answers)
+    changes, saved = _write(assessment, instrument_id, cleaned, by)
     fields = {"version": F("version") + 1}
     if assessment.status in (AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED):
         fields |= {"status": AssessmentStatus.IN_PROGRESS, "started_at": now}
@@ -313,7 +340,9 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
         audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
                      before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
                      summary=f"Entered {instrument_id} answers for {assessment}")
-    return _evaluate(assessment, instrument_id, now, final=False, path=path, by=by)
+    # Safety rules run on every save, on everything saved for the instrument (just written)
+    result = score_instrument(inst, {k: v for k, v in saved.items() if v != ""})
+    return _evaluate(assessment, instrument_id, now, final=False, path=path, by=by, result=result)
 
 
 def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> list[Score]:

@@ -29,6 +29,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rendering it with rich costs more than half a second of imports per call.
+    rich_markup_mode=None,
 )
 app.command("init")(init.init)
 app.command("demo")(demo.demo)

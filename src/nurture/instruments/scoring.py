@@ -155,6 +155,62 @@ def _key_table(inst: Instrument) -> tuple[np.ndarray, int]:
 # --------------------------------------------------------------------------- one response set
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """What scoring one response set needs, worked out once per instrument definition."""
+
+    index: dict[str, int]  # item id → column
+    keyed: tuple[dict, ...]  # per item: coded value (int or its plain string, "na") → keyed score
+    text: tuple[bool, ...]  # per item: an open-text item (never scored)
+
+
+_compiled: dict[int, tuple[object, _Compiled]] = {}
+
+
+def _compile(inst: Instrument) -> _Compiled:
+    import weakref
+
+    cached = _compiled.get(id(inst))
+    if cached is not None and cached[0]() is inst:
+        return cached[1]
+    keyed = []
+    for item in inst.items:
+        table: dict = {}
+        if item.kind == "rated":
+            for v in item.values:
+                table[v] = table[str(v)] = float(item.keyed(v))
+            if item.na_allowed:
+                table["na"] = np.nan if item.na_score is None else float(item.na_score)
+        keyed.append(table)
+    compiled = _Compiled({item.id: j for j, item in enumerate(inst.items)}, tuple(keyed),
+                         tuple(item.kind == "text" for item in inst.items))
+    _compiled[id(inst)] = (weakref.ref(inst, lambda _, key=id(inst): _compiled.pop(key, None)), compiled)
+    return compiled
+
+
+def _fast_matrix(inst: Instrument, responses: Mapping[str, object]) -> np.ndarray | None:
+    """The (1 × items) keyed matrix for answers in their plain coded form (what the survey
+    stores), or None for anything else — which then takes the full validating path."""
+    compiled = _compile(inst)
+    row = [np.nan] * len(inst.items)
+    for item_id, value in responses.items():
+        j = compiled.index.get(item_id) if type(item_id) is str else None
+        if j is None:
+            return None
+        kind = type(value)
+        if value is None or (kind is str and value == ""):
+            continue
+        if kind is not str and (kind is not int or compiled.text[j]):
+            return None
+        if compiled.text[j]:
+            continue
+        score_ = compiled.keyed[j].get(value)
+        if score_ is None:
+            return None
+        row[j] = score_
+    return np.array([row], dtype=float)
+
+
 def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
     """Score one person's answers to one instrument.
 
@@ -162,21 +218,16 @@ def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
     or ``None`` / ``""`` for unanswered). Text items may carry any text and are not
     scored. Raises :class:`ResponseError` for an unknown item or a value outside the
     item's coding.
+
+    Answers in their plain coded form (as the survey stores them) are looked up in a
+    table compiled once per instrument; anything else (spaces, ``"1.0"``, floats, bad
+    values) goes through the same validating parser as whole tables.
     """
     if inst.structure_only:
         raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring")
-    frame = pd.DataFrame({
-        "participant_id": "p", "timepoint": "t", "instrument": inst.id,
-        "item": [str(k) for k in responses], "value": [_as_cell(v) for v in responses.values()],
-    }, columns=list(COLUMNS))
-    try:
-        rows = np.arange(len(frame))
-        keyed = _keyed_long(inst, _parse(frame["item"], frame["value"]), rows, rows)
-    except ResponseError as exc:
-        raise ResponseError(exc.problem, column=exc.column) from None
-    matrix = np.full((1, len(inst.items)), np.nan)
-    answered = ~np.isnan(keyed["score"])
-    matrix[0, keyed["item"][answered]] = keyed["score"][answered]
+    matrix = _fast_matrix(inst, responses)
+    if matrix is None:
+        matrix = _slow_matrix(inst, responses)
     scales = []
     results = _score_matrix(inst, matrix)
     for r in results:
@@ -205,6 +256,22 @@ def score(inst: Instrument, responses: Mapping[str, object]) -> ScoreSet:
                                     {"en": f"Safety item {item_id} of {inst.short_name} was not answered.",
                                      "es": f"El ítem de seguridad {item_id} de {inst.short_name} no se respondió."}))
     return ScoreSet(inst.id, tuple(scales), tuple(flags))
+
+
+def _slow_matrix(inst: Instrument, responses: Mapping[str, object]) -> np.ndarray:
+    frame = pd.DataFrame({
+        "participant_id": "p", "timepoint": "t", "instrument": inst.id,
+        "item": [str(k) for k in responses], "value": [_as_cell(v) for v in responses.values()],
+    }, columns=list(COLUMNS))
+    try:
+        rows = np.arange(len(frame))
+        keyed = _keyed_long(inst, _parse(frame["item"], frame["value"]), rows, rows)
+    except ResponseError as exc:
+        raise ResponseError(exc.problem, column=exc.column) from None
+    matrix = np.full((1, len(inst.items)), np.nan)
+    answered = ~np.isnan(keyed["score"])
+    matrix[0, keyed["item"][answered]] = keyed["score"][answered]
+    return matrix
 
 
 _COMPARE = {">": np.greater, ">=": np.greater_equal, "==": np.equal, "<": np.less, "<=": np.less_equal}

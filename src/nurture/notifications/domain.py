@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Q, When
 from django.utils import timezone
+
+from nurture.common.wakeup import Wakeup
 
 from . import sms
 from .enums import Channel, NotificationStatus
@@ -33,8 +34,9 @@ LEASE = dt.timedelta(minutes=2)
 FIRST_RETRY_SECONDS = 30
 LONGEST_WAIT_SECONDS = 30 * 60
 
-#: Set after a commit that queued messages, so a running scheduler sends them at once.
-wakeup = threading.Event()
+#: Set after a commit that queued messages, so the running scheduler loop sends them at
+#: once — in this process or in the one server process that runs the background jobs.
+wakeup = Wakeup()
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

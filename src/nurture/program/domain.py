@@ -22,6 +22,18 @@ from nurture.common.errors import DomainError
 from .enums import AttendanceStatus, CohortStatus, Component, DeliveryMode
 from .models import Attendance, Cohort, CurriculumVersion, FidelityChecklist, Session, WeekPlan
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text):
+    """Parse YAML with libyaml when PyYAML has it (several times faster: the library is read
+    at every start); a document it refuses is parsed again by the pure-Python parser, so
+    errors read exactly as they always have."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
 
 @dataclass(frozen=True)
 class PlannedWeek:
@@ -59,7 +71,7 @@ def sync_curricula() -> list[CurriculumVersion]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        data = _load_yaml(entry.read_text(encoding="utf-8"))
         versions.append(_install_curriculum(data))
     return versions
 

@@ -122,15 +122,20 @@ def raise_alerts(assessment, instrument_id: str, flags, now: dt.datetime, *, pat
     rule_ops = {r.id: r.op for r in library().get(instrument_id).safety} if instrument_id in library() else {}
     changed = []
     dyad = assessment.dyad
+    # Every earlier alert of these rules, newest first, in one locked read (none when no rule fired).
+    earlier: dict[str, list[Alert]] = {}
+    if flags:
+        for alert in (Alert.objects.select_for_update()
+                      .filter(assessment=assessment, instrument=instrument_id, rule__in={f.rule for f in flags})
+                      .order_by("-created_at", "-pk")):
+            earlier.setdefault(alert.rule, []).append(alert)
     for flag in flags:
         observed = _observed(flag)
         # An alert closed as "entered in error" says nothing about her real answer: the
         # comparison is with the latest alert that stands.
-        latest = (Alert.objects.select_for_update().filter(assessment=assessment, instrument=instrument_id,
-                                                           rule=flag.rule).exclude(outcome=AlertOutcome.ENTRY_ERROR)
-                  .order_by("-created_at", "-pk").first())
-        error = (Alert.objects.filter(assessment=assessment, instrument=instrument_id, rule=flag.rule,
-                                      outcome=AlertOutcome.ENTRY_ERROR).order_by("-created_at", "-pk").first()
+        same_rule = earlier.get(flag.rule, [])
+        latest = next((a for a in same_rule if a.outcome != AlertOutcome.ENTRY_ERROR), None)
+        error = (next((a for a in same_rule if a.outcome == AlertOutcome.ENTRY_ERROR), None)
                  if latest is None else None)
         triggering = {"subject": flag.subject, "observed": observed, "partial": bool(getattr(flag, "partial", False)),
                       "path": AlertPath(path).value}
@@ -151,6 +156,7 @@ def raise_alerts(assessment, instrument_id: str, flags, now: dt.datetime, *, pat
             assessment=assessment, instrument=instrument_id, rule=flag.rule, dyad=dyad, site_id=dyad.site_id,
             severity=flag.severity, topic=_topic(flag), path=path, previous=latest or error, created_at=now,
             message=(flag.message or {}).get("en", f"{instrument_id}: {flag.rule}")[:300], triggering=triggering)
+        earlier.setdefault(flag.rule, []).insert(0, alert)  # the newest of its rule, for a later flag
         note = AlertPath(path).label
         if error is not None:
             note += f"; alert #{error.pk} was closed as entered in error, and this answer still meets the rule"

@@ -25,7 +25,12 @@
   }
   // A risk answer brings the help to her at once, under the question, where she can
   // call or text and then keep answering; the full crisis page follows the page's save.
+  // Answers are saved in parallel, so the reply to an earlier answer may come after the
+  // one that brought the help: the same help is then left as it is (no jump, no refocus).
+  var shown = null;
   function showHelp(field, html) {
+    if (html === shown && document.getElementById("crisis-panel")) return;
+    shown = html;
     var panel = document.getElementById("crisis-panel");
     if (!panel) {
       panel = document.createElement("div");

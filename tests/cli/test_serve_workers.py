@@ -1,0 +1,104 @@
+"""`nurture serve` with several worker processes: the background jobs run in exactly one of
+them, another takes over when that one dies, and a message queued by any process goes out
+at once (not at the next timed pass). A real gunicorn on loopback, real processes."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="gunicorn runs on POSIX")]
+
+NURTURE = [sys.executable, "-m", "nurture.cli"]
+ELECTED = re.compile(r"Background jobs \(alert messages, escalation\) run in worker (\d+)")
+BOOTED = re.compile(r"Booting worker with pid: (\d+)")
+
+
+def environment(var_dir):
+    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    return env | {"NURTURE_VAR_DIR": str(var_dir)}
+
+
+class Output:
+    """Collects a process's output lines in the background, so its pipe never fills."""
+
+    def __init__(self, proc):
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc):
+        for line in iter(proc.stdout.readline, b""):
+            self.lines.append(line.decode(errors="replace"))
+
+    def wait_for(self, pattern, count, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m.group(1) for line in list(self.lines) for m in [pattern.search(line)] if m]
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"{pattern.pattern!r} seen fewer than {count} times:\n" + "".join(self.lines[-40:]))
+
+
+def queue_and_wait(env, timeout):
+    """Queue one message from another process and return seconds until the server sent it."""
+    script = (
+        "import django, os, time; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
+        "from django.db import transaction\n"
+        "from nurture.notifications.domain import enqueue\n"
+        "from nurture.notifications.enums import Channel\n"
+        "from nurture.notifications.models import Notification\n"
+        "with transaction.atomic():\n"
+        "    note = enqueue(kind='test', channel=Channel.EMAIL, to='oncall@example.org', subject='s', body='b')\n"
+        "start = time.monotonic()\n"
+        f"while time.monotonic() - start < {timeout}:\n"
+        "    note.refresh_from_db()\n"
+        "    if note.status == 'sent':\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "print(note.status, time.monotonic() - start)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split()
+    return out[0], float(out[1])
+
+
+def test_the_jobs_run_in_one_worker_which_is_replaced_when_it_dies(tmp_path):
+    env = environment(tmp_path)
+    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # a timed pass every 5 minutes: only the wake-up call can explain a message sent within seconds
+    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), "--workers", "3", "--deliver-every", "300",
+                                       "--escalate-every", "0"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = Output(proc)
+    try:
+        workers = output.wait_for(BOOTED, 3)
+        [first] = output.wait_for(ELECTED, 1)
+        assert first in workers
+        time.sleep(2)  # the other workers keep trying the lock; none of them may run the loop too
+        assert len(output.wait_for(ELECTED, 1)) == 1
+        assert (tmp_path / "jobs.lock").read_text().strip() == first
+
+        status, seconds = queue_and_wait(env, timeout=20)
+        assert status == "sent" and seconds < 5, (status, seconds)
+
+        os.kill(int(first), signal.SIGKILL)  # the worker running the jobs dies
+        elected = output.wait_for(ELECTED, 2, timeout=30)
+        assert len(elected) == 2 and elected[1] != first
+        time.sleep(2)
+        assert len(output.wait_for(ELECTED, 2)) == 2  # one successor, not one per surviving worker
+
+        status, seconds = queue_and_wait(env, timeout=20)
+        assert status == "sent" and seconds < 5, (status, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

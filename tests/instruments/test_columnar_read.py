@@ -1,0 +1,59 @@
+"""Item responses read column by column (pyarrow, categorical codes) give exactly the frame,
+the line numbers and the scores of the row-by-row reader."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nurture.instruments import io as response_io
+from nurture.instruments import library, score_table
+from nurture.instruments.io import read_item_responses
+
+pytest.importorskip("pyarrow")
+
+
+def rows_reader(monkeypatch):
+    monkeypatch.setattr(response_io, "_read_columnar", lambda *args: None)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "items.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_columnar_and_row_reading_agree_on_frame_lines_and_scores(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    lines = ["participant_id,timepoint,instrument,item,value,note"]
+    for p in range(120):
+        for inst_id in ("epds", "gad7", "pss"):
+            for item in library().get(inst_id).rated_items:
+                value = rng.choice([*map(str, item.values), "", " 1"] if item.id != "10" else [*map(str, item.values)])
+                # spaces around an identifier, an extra column
+                lines.append(f"P{p:03d}{' ' if p % 7 == 0 else ''},{('pre', 'post')[p % 2]},{inst_id},"
+                             f"{item.id},{value},x{p % 3}")
+    # Windows line ends
+    path = write(tmp_path, "\r\n".join(lines) + "\r\n")
+    assert response_io._read_columnar(path.read_bytes(), path.read_text(encoding="utf-8")) is not None
+    columnar = read_item_responses(path)
+    with monkeypatch.context() as m:
+        rows_reader(m)
+        by_rows = read_item_responses(path)
+    pd.testing.assert_frame_equal(columnar, by_rows)
+    np.testing.assert_array_equal(columnar.attrs["lines"], by_rows.attrs["lines"])
+    ours = score_table(columnar, library(), row_offset=0)
+    theirs = score_table(by_rows, library(), row_offset=0)
+    pd.testing.assert_frame_equal(ours.scores, theirs.scores)
+    pd.testing.assert_frame_equal(ours.flags, theirs.flags)
+
+
+def test_a_file_the_columnar_reader_cannot_take_goes_the_careful_way(tmp_path, monkeypatch):
+    blank_line = write(tmp_path, "participant_id,timepoint,instrument,item,value\n\nP1,pre,epds,1,0\n")
+    assert list(read_item_responses(blank_line).attrs["lines"]) == [3]
+    empty_cells = write(tmp_path, "participant_id,timepoint,instrument,item,value\n , ,,,\nP1,pre,epds,1,0\n")
+    assert list(read_item_responses(empty_cells).attrs["lines"]) == [3]
+    repeated = write(tmp_path, "participant_id,timepoint,instrument,item,value,value\nP1,pre,epds,1,0,1\n")
+    columnar = read_item_responses(repeated)
+    with monkeypatch.context() as m:
+        rows_reader(m)
+        pd.testing.assert_frame_equal(columnar, read_item_responses(repeated))
