@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0002_initial'),
+        ('participants', '0003_end_reason_code'),
     ]
 
     operations = [
