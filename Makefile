@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint pytest test-postgres system-packages catalogs messages e2e-packages clean
+.PHONY: run test lint pytest test-postgres system-packages catalogs messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,13 +15,6 @@ $(STAMP): pyproject.toml
 ## catalogs: compile the translation catalogs (.po -> .mo) with Babel; nothing when up to date
 catalogs: $(STAMP)
 	$(BIN)/nurture translations compile
-
-## e2e-packages: axe-core for the browser tests' accessibility checks (npm registry, pinned by the lock file)
-e2e-packages: tests/e2e/node_modules/.installed
-
-tests/e2e/node_modules/.installed: tests/e2e/package-lock.json
-	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
 
 ## messages: gather the interface's texts into the Spanish catalog (needs GNU gettext's xgettext)
 messages: $(STAMP)
@@ -46,12 +39,12 @@ system-packages:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
-pytest: catalogs e2e-packages
+pytest: catalogs
 	$(BIN)/pytest
 
 ## test-postgres: the suite against a throwaway PostgreSQL cluster (what CI does second)
-test-postgres: system-packages catalogs e2e-packages
+test-postgres: system-packages catalogs
 	bash .ci/with-postgres $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache tests/e2e/node_modules
+	rm -rf $(VENV) var .pytest_cache
