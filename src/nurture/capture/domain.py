@@ -543,3 +543,40 @@ def close_expired(now: dt.datetime | None = None) -> int:
         status=AssessmentStatus.MISSED)
     expired = stale.filter(status=AssessmentStatus.IN_PROGRESS).update(status=AssessmentStatus.EXPIRED)
     return missed + expired
+
+
+def post_due(dyads, today) -> dict[int, bool]:
+    """Whether each enrolled dyad's post-assessment is due: completed, or its window closed before ``today``.
+
+    The one definition behind retention "among dyads due" — in bundles (``post_due``) and
+    on the evaluation page at a glance. Reads only.
+
+    A dyad without a scheduled post-assessment gets the window the capture rules would
+    give it (from its completed pre-assessment, else the cohort start).
+    """
+
+    due: dict[int, bool] = {}
+    by_dyad: dict[int, dict[str, Assessment]] = {}
+    for a in Assessment.objects.filter(dyad__in=[d.pk for d in dyads], timepoint__in=["pre", "post"]):
+        by_dyad.setdefault(a.dyad_id, {})[a.timepoint] = a
+    settings_of: dict[int, StudySettings] = {}
+    for d in dyads:
+        if d.status not in EnrollmentStatus.in_cohort() or d.cohort is None:
+            continue
+        mine = by_dyad.get(d.pk, {})
+        post = mine.get("post")
+        if post is not None and post.status == AssessmentStatus.COMPLETED:
+            due[d.pk] = True
+            continue
+        if post is not None:
+            closes = post.window_closes
+        else:
+            pre = mine.get("pre")
+            pre_date = timezone.localdate(pre.completed_at) if pre and pre.completed_at else d.cohort.start_date
+            cfg = settings_of.get(d.study_id)
+            if cfg is None:
+                cfg = settings_of[d.study_id] = (StudySettings.objects.filter(study_id=d.study_id).first()
+                                                 or StudySettings(study_id=d.study_id))
+            closes = post_window(pre_date, d.cohort, cfg)[1]
+        due[d.pk] = closes < today
+    return due

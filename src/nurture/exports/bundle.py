@@ -72,42 +72,6 @@ def _month_index(day, first) -> int | str:
     return (day.year - first.year) * 12 + day.month - first.month + 1 if day and first else ""
 
 
-def _post_due(dyads, today) -> dict[int, bool]:
-    """Whether each enrolled dyad's post-assessment is due: completed, or its window closed before ``today``.
-
-    A dyad without a scheduled post-assessment gets the window the capture rules would
-    give it (from its completed pre-assessment, else the cohort start).
-    """
-    from nurture.capture.domain import post_window
-    from nurture.capture.models import Assessment, StudySettings
-
-    due: dict[int, bool] = {}
-    by_dyad: dict[int, dict[str, Assessment]] = {}
-    for a in Assessment.objects.filter(dyad__in=[d.pk for d in dyads], timepoint__in=["pre", "post"]):
-        by_dyad.setdefault(a.dyad_id, {})[a.timepoint] = a
-    settings_of: dict[int, StudySettings] = {}
-    for d in dyads:
-        if d.status not in EnrollmentStatus.in_cohort() or d.cohort is None:
-            continue
-        mine = by_dyad.get(d.pk, {})
-        post = mine.get("post")
-        if post is not None and post.status == AssessmentStatus.COMPLETED:
-            due[d.pk] = True
-            continue
-        if post is not None:
-            closes = post.window_closes
-        else:
-            pre = mine.get("pre")
-            pre_date = timezone.localdate(pre.completed_at) if pre and pre.completed_at else d.cohort.start_date
-            cfg = settings_of.get(d.study_id)
-            if cfg is None:
-                cfg = settings_of[d.study_id] = (StudySettings.objects.filter(study_id=d.study_id).first()
-                                                 or StudySettings(study_id=d.study_id))
-            closes = post_window(pre_date, d.cohort, cfg)[1]
-        due[d.pk] = closes < today
-    return due
-
-
 def collect(by, study, *, deidentified: bool, free_text: bool = False,
             pseudonyms: PseudonymKey | None = None, today: dt.date | None = None) -> BundleData:
     """Build every bundle table for the dyads of ``study`` that ``by`` may see, as of ``today`` (the data date).
@@ -157,7 +121,9 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
     from nurture.participants.eligibility import CRITERIA
 
     withheld = deidentified and not free_text
-    post_due = _post_due(dyads, today)
+    from nurture.capture.domain import post_due as post_due_of
+
+    post_due = post_due_of(dyads, today)
     first_referral = min((d.referred_on for d in dyads), default=None)
     session_dates: dict[int, list] = {}
     for s in sessions:

@@ -7,13 +7,13 @@ Definitions, kept close to the report's (``analysis/feasibility.py``):
 - **Recruitment**: dyads referred and dyads ever enrolled (an enrollment date), with
   enrollments per month over the last twelve months.
 - **Retention among dyads due**: of the enrolled dyads whose post-assessment is due —
-  its window has closed, or they completed it, or they left the program (withdrawn or
-  lost) after their cohort's last session — the share who completed it. Dyads whose
-  window is still open are not yet due and are left out, so the share is not pulled
-  down by assessments that may still come in.
-- **Attendance**: of the group sessions held so far (dated up to today) in the cohorts
-  of enrolled dyads, the share each dyad attended, pooled; and the same share per
-  week of the program.
+  its window has closed, or they completed it (``capture.domain.post_due``, the same
+  definition as the report's) — the share who completed it. Dyads whose window is still
+  open are not yet due and are left out, so the share is not pulled down by assessments
+  that may still come in.
+- **Attendance**: of the group sessions held so far (dated up to today) in each enrolled
+  dyad's cohort from her enrollment on, the share she attended, pooled; and the same
+  share per week of the program (the report's denominator: sessions *held*).
 - **Open alerts**: safety alerts not yet closed, by severity.
 
 Only what the user may see counts (``accounts.scoping``). No side effects.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from nurture.accounts import scoping
@@ -98,9 +98,9 @@ def _month_starts(today: dt.date, months: int) -> list[dt.date]:
 
 def study_at_a_glance(user, study, today: dt.date) -> Glance:
     """Key numbers of ``study`` as ``user`` may see them, on ``today``. Reads only."""
+    from nurture.capture.domain import post_due
     from nurture.capture.enums import AssessmentStatus, Timepoint
     from nurture.capture.models import Assessment
-    from nurture.participants.enums import EnrollmentStatus
     from nurture.program.enums import AttendanceStatus
     from nurture.program.models import Attendance, Session
     from nurture.safety.enums import AlertStatus
@@ -114,31 +114,34 @@ def study_at_a_glance(user, study, today: dt.date) -> Glance:
                      .values_list("month").annotate(n=Count("pk")))
     per_month = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in per_month.items()}
 
-    posts = {a["dyad"]: a for a in Assessment.objects.filter(dyad__in=enrolled, timepoint=Timepoint.POST)
-             .values("dyad", "status", "window_closes")}
-    last_session = dict(enrolled.values_list("pk").annotate(last=Max("cohort__sessions__date")))
-    retained = due = waiting = 0
-    for pk, status in enrolled.values_list("pk", "status"):
-        post = posts.get(pk)
-        if post and post["status"] == AssessmentStatus.COMPLETED:
-            retained += 1
-            due += 1
-        elif post and post["window_closes"] < today:
-            due += 1
-        elif status in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.LOST) and last_session.get(pk) \
-                and last_session[pk] < today:
-            due += 1
-        else:
-            waiting += 1
+    due_of = post_due(list(enrolled.select_related("cohort")), today)
+    completed = set(Assessment.objects.filter(dyad__in=[pk for pk, is_due in due_of.items() if is_due],
+                                              timepoint=Timepoint.POST, status=AssessmentStatus.COMPLETED)
+                    .values_list("dyad", flat=True))
+    due = sum(due_of.values())
+    retained = len(completed)
+    waiting = len(due_of) - due
 
-    per_cohort = dict(enrolled.filter(cohort__isnull=False).values_list("cohort").annotate(n=Count("pk")))
-    held = Session.objects.filter(cohort__in=list(per_cohort), date__lte=today)
+    # each dyad is offered each group held from her enrollment on (the report's first_week)
+    joined = dict(enrolled.filter(cohort__isnull=False).values_list("pk", "enrolled_on"))
+    cohort_of = dict(enrolled.filter(cohort__isnull=False).values_list("pk", "cohort"))
+    held = Session.objects.filter(cohort__in=set(cohort_of.values()), date__lte=today)
+    sessions_of: dict[int, list[tuple[int, dt.date, int]]] = {}
+    for pk, cohort, week, day in held.values_list("pk", "cohort", "week", "date"):
+        sessions_of.setdefault(cohort, []).append((pk, day, week))
     offered_by_week: dict[int, int] = {}
-    for cohort, week in held.values_list("cohort", "week"):  # each dyad is offered each group
-        offered_by_week[week] = offered_by_week.get(week, 0) + per_cohort[cohort]
-    present_by_week = dict(Attendance.objects.filter(session__in=held, dyad__in=enrolled,
-                                                     status=AttendanceStatus.PRESENT)
-                           .values_list("session__week").annotate(n=Count("pk")))
+    offered: set[tuple[int, int]] = set()
+    for dyad, cohort in cohort_of.items():
+        for session, day, week in sessions_of.get(cohort, []):
+            if day >= joined[dyad]:
+                offered.add((dyad, session))
+                offered_by_week[week] = offered_by_week.get(week, 0) + 1
+    present_by_week: dict[int, int] = {}
+    for dyad, session, week in (Attendance.objects.filter(session__in=held, dyad__in=list(cohort_of),
+                                                          status=AttendanceStatus.PRESENT)
+                                .values_list("dyad", "session", "session__week")):
+        if (dyad, session) in offered:
+            present_by_week[week] = present_by_week.get(week, 0) + 1
     by_week = [(week, Share(present_by_week.get(week, 0), offered_by_week[week])) for week in sorted(offered_by_week)]
 
     alerts = dict(Alert.objects.filter(dyad__in=dyads, status__in=list(AlertStatus.unresolved()))
