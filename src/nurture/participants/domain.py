@@ -283,7 +283,8 @@ def update_details(by, dyad: Dyad, *, mother: dict, infants: dict[int, dict] | N
     the other fields are logged before and after.
     """
     scoping.check_manage(by, dyad.site_id)
-    dyad = Dyad.objects.select_for_update().select_related("mother__identifiers").get(pk=dyad.pk)
+    # lock only the dyad row: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join
+    dyad = Dyad.objects.select_for_update(of=("self",)).select_related("mother__identifiers").get(pk=dyad.pk)
     m, ids = dyad.mother, dyad.mother.identifiers
     first = mother.get("first_name", ids.first_name).strip()
     last = mother.get("last_name", ids.last_name).strip()
