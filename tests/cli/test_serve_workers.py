@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="gunicorn runs on POSIX")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="worker processes come from gunicorn, which runs only on POSIX; elsewhere nurture serve uses waitress in one process, which the browser tests cover")]
 
 NURTURE = [sys.executable, "-m", "nurture.cli"]
 ELECTED = re.compile(r"Background jobs \(alert messages, escalation\) run in worker (\d+)")

@@ -16,17 +16,7 @@ from pathlib import Path
 
 import yaml
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _load_yaml(text):
-    """Parse YAML with libyaml when PyYAML has it (several times faster: the library is read
-    at every start); a document it refuses is parsed again by the pure-Python parser, so
-    errors read exactly as they always have."""
-    try:
-        return yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.safe_load(text)
+from nurture.instruments.loader import load_yaml
 
 
 class SchemeError(ValueError):
@@ -292,7 +282,7 @@ def _codebook(data: dict, name: str) -> Codebook:
 def parse_scheme(text: str, name: str = "scheme") -> Scheme:
     """Build a scheme from YAML text; ``name`` (a file name) prefixes every error."""
     try:
-        data = _load_yaml(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise SchemeError(f"{name}: not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):

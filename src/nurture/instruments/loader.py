@@ -32,7 +32,7 @@ from .model import (
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(text):
+def load_yaml(text):
     """Parse YAML with libyaml when PyYAML has it (several times faster: the library is read
     at every start); a document it refuses is parsed again by the pure-Python parser, so
     errors read exactly as they always have."""
@@ -94,7 +94,7 @@ def load_definition(path: str | Path, text: str | None = None) -> Instrument:
     except UnicodeDecodeError:
         raise DefinitionError(source, "", "is not UTF-8 text") from None
     try:
-        data = _load_yaml(raw)
+        data = load_yaml(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""

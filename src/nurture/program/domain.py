@@ -11,28 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from nurture.accounts import audit, scoping
 from nurture.accounts.enums import AuditAction
 from nurture.common.errors import DomainError
+from nurture.instruments.loader import load_yaml
 
 from .enums import AttendanceStatus, CohortStatus, Component, DeliveryMode
 from .models import Attendance, Cohort, CurriculumVersion, FidelityChecklist, Session, WeekPlan
-
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _load_yaml(text):
-    """Parse YAML with libyaml when PyYAML has it (several times faster: the library is read
-    at every start); a document it refuses is parsed again by the pure-Python parser, so
-    errors read exactly as they always have."""
-    try:
-        return yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.safe_load(text)
 
 
 @dataclass(frozen=True)
@@ -71,7 +59,7 @@ def sync_curricula() -> list[CurriculumVersion]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = _load_yaml(entry.read_text(encoding="utf-8"))
+        data = load_yaml(entry.read_text(encoding="utf-8"))
         versions.append(_install_curriculum(data))
     return versions
 
