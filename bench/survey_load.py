@@ -100,6 +100,25 @@ class Participant:
         self.acknowledged = status == 302 and location.endswith("/done/")
 
 
+def _idle_seconds() -> float:
+    """Seconds all cores have been idle since boot (Linux /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (gunicorn's workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1] is the parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def django_script(env: dict, code: str) -> str:
     prelude = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
     return subprocess.run([sys.executable, "-c", prelude + code], env=env, check=True, capture_output=True,
@@ -141,6 +160,7 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
             except OSError:
                 time.sleep(0.1)
         time.sleep(1)  # every worker booted
+        server_before = _tree_cpu_seconds(server_proc.pid)
         latencies: list[float] = []
         lock = threading.Lock()
         people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
@@ -154,12 +174,16 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
                 errors.append(repr(exc))
 
         threads = [threading.Thread(target=run, args=(p,)) for p in people]
+        idle_before, client_before = _idle_seconds(), time.process_time()
         start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
+        idle = _idle_seconds() - idle_before
+        client_cpu = time.process_time() - client_before
+        server_cpu = _tree_cpu_seconds(server_proc.pid) - server_before
     finally:
         server_proc.terminate()
         server_proc.wait(timeout=60)
@@ -177,6 +201,9 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
         "p95": ordered[int(0.95 * (len(ordered) - 1))], "max": ordered[-1],
         "never_through": count - acknowledged, "acknowledged": acknowledged, "completed": completed,
         "with_answers": with_answers, "lost": acknowledged - with_answers, "errors": errors,
+        "server_cpu_ms": 1000 * server_cpu / max(len(latencies), 1),
+        "client_cpu_ms": 1000 * client_cpu / max(len(latencies), 1),
+        "idle": idle / (wall * (os.cpu_count() or 1)),
     }
 
 
@@ -208,6 +235,8 @@ def main() -> None:
                   f"max {1000 * r['max']:6.0f} ms  never got through: {r['never_through']}  "
                   f"acknowledged: {r['acknowledged']}  complete in database: {r['with_answers']}  "
                   f"lost: {r['lost']}", flush=True)
+            print(f"{'':>15} CPU per request: server {r['server_cpu_ms']:.1f} ms, clients {r['client_cpu_ms']:.1f} ms; "
+                  f"cores idle {100 * r['idle']:.0f}% of the time", flush=True)
             for e in sorted(set(r["errors"]))[:3]:
                 print("     ", e)
     if len(servers) > 1:

@@ -233,7 +233,8 @@ def _database_from_env() -> dict:
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, with writers queued on a file lock (nurture.common.sqlite.base)
+        "ENGINE": "nurture.common.sqlite",
         "NAME": VAR_DIR / "nurture.sqlite3",
         "OPTIONS": {
             # WAL lets readers continue while one writer commits; IMMEDIATE makes a

@@ -80,7 +80,7 @@ def database_location() -> str:
         db = settings.DATABASES["default"]
     except Exception:  # settings not loaded: nothing useful to add
         return ""
-    if db.get("ENGINE", "").endswith("sqlite3"):
+    if "sqlite" in db.get("ENGINE", ""):
         return str(db.get("NAME", ""))
     return f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db.get('NAME', '')}"
 

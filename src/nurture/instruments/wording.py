@@ -104,9 +104,18 @@ def has_official_wording(inst: Instrument, language: str = "en", folder: Path | 
     return load_wording(inst, language, folder) is not None
 
 
-def item_text(inst: Instrument, item_id: str, language: str = "en", folder: Path | None = None) -> str:
-    """The official text when installed, else our paraphrased label."""
-    wording = load_wording(inst, language, folder)
+_UNREAD = object()
+
+
+def item_text(inst: Instrument, item_id: str, language: str = "en", folder: Path | None = None, *,
+              wording=_UNREAD) -> str:
+    """The official text when installed, else our paraphrased label.
+
+    ``wording``: what :func:`load_wording` gave for this instrument and language, when the
+    caller has read it already (a page of questions reads it once).
+    """
+    if wording is _UNREAD:
+        wording = load_wording(inst, language, folder)
     if wording:
         return wording["items"][item_id]
     return inst.item(item_id).label.get(language) or inst.item(item_id).label["en"]

@@ -8,6 +8,8 @@ services' names, numbers and notes are facts from the services themselves and li
 ``safety.models.DEFAULT_CRISIS_RESOURCES`` (per language) or the site's own list.
 """
 
+import functools
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -68,6 +70,15 @@ TEXTS = {
 
 
 def texts(language: str) -> dict[str, str]:
-    """Every text of the participant pages in ``language`` (English where the catalog has none)."""
+    """Every text of the participant pages in ``language`` (English where the catalog has none).
+
+    Translated once per language and process (Django too reads a catalog once per process),
+    then copied, so a caller that changes its dict changes nobody else's.
+    """
+    return dict(_translated(language))
+
+
+@functools.lru_cache(maxsize=32)
+def _translated(language: str) -> dict[str, str]:
     with translation.override(language):
         return {key: str(value) for key, value in TEXTS.items()}

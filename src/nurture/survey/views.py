@@ -3,6 +3,7 @@ resolves it first; an unknown, expired or revoked token gets a plain explanation
 
 from __future__ import annotations
 
+from html import escape  # what Django's escape calls, without its lazy-text wrapper
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.shortcuts import render as django_render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -86,7 +88,7 @@ def _message(request, lang, key, status=200):
 
 
 def _page_items(inst, lang, answers):
-    wording = load_wording(inst, lang)
+    wording = load_wording(inst, lang)  # read once per page, not once per question
     not_applicable = texts(lang)["not_applicable"]
     items = []
     for item in inst.items:
@@ -97,9 +99,33 @@ def _page_items(inst, lang, answers):
             options.append({"value": str(option.value), "label": label})
         if item.na_allowed:
             options.append({"value": "na", "label": not_applicable})
-        items.append({"id": item.id, "kind": item.kind, "text": item_text(inst, item.id, lang),
+        items.append({"id": item.id, "kind": item.kind, "text": item_text(inst, item.id, lang, wording=wording),
                       "options": options, "value": answers.get(item.id, ""), "field": f"item-{item.id}"})
     return items
+
+
+def _questions_html(items: list[dict], open_placeholder: str) -> str:
+    """The page's questions as HTML, built directly: a page of the infant temperament
+    questionnaire has some 300 answer options, and Django's template loop over them was
+    most of the time a mother waited for the page. Every text is escaped here."""
+    parts = []
+    number = 0
+    for item in items:
+        number += 1
+        field = escape(item["field"])
+        if item["kind"] == "text":
+            parts.append(f'<div class="question">\n<label for="{field}" class="qtext">{escape(item["text"])}</label>\n'
+                         f'<textarea id="{field}" name="{field}" rows="3" placeholder="{escape(open_placeholder)}">'
+                         f'{escape(item["value"])}</textarea>\n</div>')
+            continue
+        chosen = str(item["value"])
+        options = "\n".join(
+            f'<label class="option"><input type="radio" name="{field}" value="{escape(o["value"])}"'
+            f'{" checked" if o["value"] == chosen else ""}> <span>{escape(o["label"])}</span></label>'
+            for o in item["options"])
+        parts.append(f'<fieldset class="question">\n<legend class="qtext"><span class="qnum">{number}.</span> '
+                     f'{escape(item["text"])}</legend>\n{options}\n</fieldset>')
+    return mark_safe("\n".join(parts))  # noqa: S308 — every part above is escaped
 
 
 def _context(request, link, lang, **extra):
@@ -174,7 +200,8 @@ def page(request, token, number):
     context = _context(request, link, lang, token=token, number=number, instrument=inst,
                        recall_label=t["recall"].format(period=inst.recall_period.get(lang, inst.recall_period["en"])),
                        page_label=t["page_of"].format(page=number, pages=len(assessment.instruments)),
-                       items=_page_items(inst, lang, saved), error_message=error_message,
+                       questions=_questions_html(_page_items(inst, lang, saved), t["open_placeholder"]),
+                       error_message=error_message,
                        progress=round(100 * (number - 1) / len(assessment.instruments)))
     return _remember(render(request, "survey/page.html", context, status=400 if error_message else 200),
                      request, lang)

@@ -1,0 +1,81 @@
+"""Django's SQLite backend, with writing transactions queued on an operating-system lock.
+
+SQLite lets one writer at a time hold its lock. A writer that finds it taken waits in
+SQLite's busy handler, which *sleeps* — 1, 2, 5, 10 … up to 100 ms between tries — so
+under a crowd of mothers saving pages at once the cores sit idle while saves wait out
+sleeps long after the lock was freed. Here every writing transaction (``BEGIN
+IMMEDIATE``, which Django issues for ``transaction.atomic``) first takes an exclusive
+``flock`` on ``<database>.writelock``: the kernel hands it to the next waiter the moment
+it is released, across threads and across gunicorn's worker processes alike. The lock is
+released when the transaction commits or rolls back, or the connection closes.
+
+Single statements outside a transaction and readers (WAL) are not queued here; they
+keep SQLite's own handling. Where ``fcntl`` does not exist (Windows) and for in-memory
+databases (tests) this is Django's backend unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.db.backends.sqlite3 import base
+
+try:
+    import fcntl
+except ImportError:  # Windows: waitress runs one process there, and SQLite's handler queues it
+    fcntl = None
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _lock_fd: int | None = None
+    _lock_pid: int | None = None
+    _lock_held = False
+
+    def _write_lock_path(self) -> str | None:
+        if fcntl is None or self.is_in_memory_db():
+            return None
+        return f"{self.settings_dict['NAME']}.writelock"
+
+    def _acquire_write_lock(self) -> None:
+        path = self._write_lock_path()
+        if path is None or self._lock_held:
+            return
+        if self._lock_fd is None or self._lock_pid != os.getpid():  # a forked worker opens its own
+            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_pid = os.getpid()
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # waits without polling; woken on release
+        self._lock_held = True
+
+    def _release_write_lock(self) -> None:
+        if self._lock_held and self._lock_fd is not None and self._lock_pid == os.getpid():
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._lock_held = False
+
+    def _start_transaction_under_autocommit(self):
+        self._acquire_write_lock()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._release_write_lock()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._release_write_lock()
+            if self._lock_fd is not None and self._lock_pid == os.getpid():
+                os.close(self._lock_fd)
+            self._lock_fd = self._lock_pid = None

@@ -1,0 +1,108 @@
+"""Writers on the embedded SQLite database queue on a file lock (nurture.common.sqlite).
+
+SQLite's own busy handler sleeps between tries (up to 100 ms each), so a crowd of saves
+left the cores idle; a writing transaction now holds an exclusive ``flock`` on
+``<database>.writelock`` from BEGIN until commit or rollback, and the next writer is woken
+the moment it is released. These tests hold a transaction open in another process — the
+way gunicorn's workers share the database — and look at the lock from here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+WRITER = textwrap.dedent("""
+    import os, sys
+    os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
+    import django
+    django.setup()
+    from django.db import connection, connections, transaction
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS note (text TEXT)")
+    print(connection.vendor, type(connections["default"]).__module__, flush=True)
+    while (outcome := sys.stdin.readline().strip()) != "show":  # one transaction per line
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("INSERT INTO note VALUES (%s)", [outcome])
+                print("inside", flush=True)
+                sys.stdin.readline()  # held open until the test says go on
+                if outcome == "fail":
+                    raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        print("after", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM note ORDER BY rowid")
+        print(",".join(row[0] for row in cursor.fetchall()), flush=True)
+""")
+
+
+def _free(lock: Path) -> bool:
+    """True when an exclusive lock on ``lock`` can be taken right now (then it is given back)."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing gives the lock back
+    return True
+
+
+@pytest.fixture
+def writer(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["NURTURE_VAR_DIR"] = str(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    yield proc, tmp_path / "nurture.sqlite3.writelock"
+    proc.kill()
+    proc.wait(timeout=30)
+
+
+def _say(proc, line: str = "") -> str:
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+    return proc.stdout.readline().strip()
+
+
+def test_a_writing_transaction_holds_the_lock_until_it_commits_or_rolls_back(writer):
+    proc, lock = writer
+    assert proc.stdout.readline().split() == ["sqlite", "nurture.common.sqlite.base"]
+    assert _free(lock), "no transaction yet"
+    for outcome, gone in (("commit", "committing"), ("fail", "rolling back"), ("commit", "committing")):
+        assert _say(proc, outcome) == "inside"
+        assert not _free(lock), "another writer must wait while a transaction is open"
+        assert _say(proc) == "after"
+        assert _free(lock), f"{gone} gives the lock back"
+    assert _say(proc, "show") == "commit,commit", "the rolled-back write is gone, the others kept"
+
+
+def test_a_waiting_writer_goes_on_when_the_lock_is_given_back(writer):
+    """While the test holds the lock, the other process's transaction cannot begin."""
+    proc, lock = writer
+    proc.stdout.readline()
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        proc.stdin.write("commit\n")
+        proc.stdin.flush()
+        os.set_blocking(proc.stdout.fileno(), False)
+        time.sleep(0.5)
+        assert proc.stdout.readline() == "", "the writer began while another held the lock"
+        os.set_blocking(proc.stdout.fileno(), True)
+    finally:
+        os.close(fd)
+    assert proc.stdout.readline().strip() == "inside"
+    assert not _free(lock)
+    assert _say(proc) == "after"
+    assert _say(proc, "show") == "commit"
