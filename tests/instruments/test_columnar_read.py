@@ -13,7 +13,7 @@ pytest.importorskip("pyarrow")
 
 
 def rows_reader(monkeypatch):
-    monkeypatch.setattr(response_io, "_read_columnar", lambda *args: None)
+    monkeypatch.setattr(response_io, "_read_columnar", lambda *args, **kwargs: None)
 
 
 def write(tmp_path, text):
@@ -34,7 +34,7 @@ def test_columnar_and_row_reading_agree_on_frame_lines_and_scores(tmp_path, monk
                              f"{item.id},{value},x{p % 3}")
     # Windows line ends
     path = write(tmp_path, "\r\n".join(lines) + "\r\n")
-    assert response_io._read_columnar(path.read_bytes(), path.read_text(encoding="utf-8")) is not None
+    assert response_io._read_columnar(path.read_bytes()) is not None
     columnar = read_item_responses(path)
     with monkeypatch.context() as m:
         rows_reader(m)

@@ -15,20 +15,27 @@ SEVERITY_ORDER = {"urgent": 0, "follow_up": 1}
 
 
 def flag_records(flags: pd.DataFrame) -> list[dict]:
-    """One dict per rule hit, most severe first, then by participant, timepoint, instrument."""
-    records = []
-    for row in flags.itertuples(index=False):
-        observed = row.observed
-        if observed is None or (isinstance(observed, float) and math.isnan(observed)):
-            observed = None
-        else:
-            observed = float(observed)
-        records.append({"participant_id": str(row.participant_id), "timepoint": str(row.timepoint),
-                        "instrument": str(row.instrument), "rule": str(row.rule), "severity": str(row.severity),
-                        "subject": str(row.subject), "observed": observed})
-    records.sort(key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), r["instrument"], r["rule"],
-                                r["participant_id"], r["timepoint"]))
-    return records
+    """One dict per rule hit, most severe first, then by instrument, rule, participant, timepoint.
+
+    Sorted as columns (a stable sort, so hits that tie keep the order they were found in),
+    then turned into dicts in one pass: a large file can hold hundreds of thousands of hits.
+    """
+    if flags.empty:
+        return []
+    keys = pd.DataFrame({
+        "severity": flags["severity"].map(lambda s: SEVERITY_ORDER.get(str(s), 9)),
+        **{c: flags[c].astype(str) for c in ("instrument", "rule", "participant_id", "timepoint")},
+    })
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    rows = flags.loc[order]
+    text = {c: rows[c].astype(str).tolist() for c in ("participant_id", "timepoint", "instrument", "rule",
+                                                      "severity", "subject")}
+    observed = [None if o is None or (isinstance(o, float) and math.isnan(o)) else float(o)
+                for o in rows["observed"].tolist()]
+    return [{"participant_id": p, "timepoint": t, "instrument": i, "rule": r, "severity": s, "subject": sub,
+             "observed": o}
+            for p, t, i, r, s, sub, o in zip(text["participant_id"], text["timepoint"], text["instrument"],
+                                             text["rule"], text["severity"], text["subject"], observed, strict=True)]
 
 
 def summary_lines(records: list[dict], *, limit: int = 20, stored: bool = False) -> list[str]:

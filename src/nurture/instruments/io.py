@@ -41,14 +41,17 @@ def read_item_responses(path: Path) -> pd.DataFrame:
         raise ResponseError("is a folder, not a CSV file", source=str(path)) from None
     except OSError as exc:
         raise ResponseError(f"cannot be read ({exc.strerror})", source=str(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ResponseError("is not UTF-8 text (save it as CSV UTF-8)", source=name, row=line) from None
-    fast = _read_columnar(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, text)
+    fast = _read_columnar(raw, start=3 if raw.startswith(b"\xef\xbb\xbf") else 0)
     if fast is None:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise ResponseError("is not UTF-8 text (save it as CSV UTF-8)", source=name, row=line) from None
+        del raw
         fast = _read_plain(text)
+    else:
+        del raw
     if fast is not None:
         frame, lines = fast
         header = list(frame.columns)
@@ -100,7 +103,7 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame[keep].reset_index(drop=True), np.flatnonzero(keep).astype(np.int64) + 2
 
 
-def _read_columnar(data: bytes, text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _read_columnar(raw: bytes, start: int = 0) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The common case fastest: a file without quotes where every line is one row of the
     header's width, read by pyarrow's CSV reader with every column as a categorical (codes
     and the distinct texts only: no Python string per cell, no per-byte arrays).
@@ -109,20 +112,26 @@ def _read_columnar(data: bytes, text: str) -> tuple[pd.DataFrame, np.ndarray] | 
     pyarrow, or for quotes, NUL bytes, a repeated header name, a line of another width,
     an empty line or a row of empty cells.
     """
-    if '"' in text or "\x00" in text or not text.strip() or text.count("\r") != text.count("\r\n"):
+    # Checked on the bytes, before any decoding: the file is read as text only when it
+    # is not this simple (pyarrow itself refuses invalid UTF-8, and the readers below word it).
+    if b'"' in raw or b"\x00" in raw or not raw.strip() or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     try:
         import pyarrow as pa
         from pyarrow import csv as pa_csv
     except ImportError:
         return None
-    header = [h for h in text[:text.find("\n") if "\n" in text else len(text)].rstrip("\r").split(",")]
+    end = raw.find(b"\n")
+    try:
+        header = raw[start:end if end >= 0 else len(raw)].decode("utf-8").rstrip("\r").split(",")
+    except UnicodeDecodeError:
+        return None
     if len(set(header)) != len(header) or not all(h.strip() for h in header):
         return None
     as_text = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(raw).slice(start),
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, as_text), null_values=[],
@@ -216,7 +225,9 @@ def check_identifiers(frame: pd.DataFrame, columns, lines, name: str) -> None:
         values = frame[column]
         uniques = [u for u in (values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype)
                                else pd.unique(values)) if isinstance(u, str)]
-        for u in uniques:
+        # str.isprintable is False for every control, format, private-use and surrogate
+        # character, so one call clears the usual file; the loop finds which one otherwise.
+        for u in ([] if "".join(uniques).isprintable() else uniques):
             bad = next((c for c in u if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")), None)
             if bad is not None:
                 k = int(np.flatnonzero((values == u).to_numpy())[0])
@@ -243,30 +254,77 @@ def relocate(exc: ResponseError, frame: pd.DataFrame, source: str) -> ResponseEr
     return ResponseError(exc.problem, row=row, column=exc.column, source=source)
 
 
-def _fmt_score(value: float) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:.10g}"
+def format_scores(values) -> np.ndarray:
+    """Scores as the text written to scores.csv (``%.10g``; empty when missing), as an object array.
+
+    Whole numbers, most scores, are converted in one array operation; only fractional
+    scores (means, prorated totals) are formatted one by one.
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        whole = (np.floor(values) == values) & (np.abs(values) < 1e9) & ~((values == 0) & np.signbit(values))
+    out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    rest = np.flatnonzero(~whole & ~np.isnan(values))
+    out[rest] = [f"{v:.10g}" for v in values[rest].tolist()]
+    return out
 
 
-def write_scores(scores: pd.DataFrame, path: Path | None) -> None:
-    """Write scores.csv to ``path`` (whole or not at all) or to standard output."""
-    out = scores[SCORES_CSV_COLUMNS].copy()
-    out["score"] = out["score"].map(_fmt_score)
-    out["band"] = out["band"].fillna("")
+def _csv_cell(text: str) -> str:
+    """One cell as the csv module writes it (quoted only when it must be)."""
+    return '"' + text.replace('"', '""') + '"' if '"' in text or "," in text or "\n" in text or "\r" in text \
+        else text
+
+
+def _text_column(column: pd.Series) -> np.ndarray:
+    """A column's cells as CSV text (object array): distinct values are quoted once, then spread."""
+    codes, uniques = pd.factorize(column.astype(object).where(column.notna(), ""), sort=False)
+    cells = np.asarray([_csv_cell(str(u)) for u in uniques], dtype=object)
+    return cells[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
+def write_scores(scores: pd.DataFrame, path: Path | None, *, chunk_rows: int = 200_000) -> None:
+    """Write scores.csv to ``path`` (whole or not at all) or to standard output.
+
+    The file is written in chunks of rows as it is built, so the text of the whole
+    file is never held in memory; the same bytes as ``csv.writer`` with ``\\n`` line ends.
+    """
+    columns = []
+    for name in SCORES_CSV_COLUMNS:
+        if name == "score":
+            columns.append(format_scores(scores["score"].to_numpy(dtype=float, na_value=np.nan)))
+        elif name == "n_items":
+            columns.append(_text_column(scores[name].astype("Int64").astype(object)))
+        else:
+            columns.append(_text_column(scores[name]))
+
+    def write(fh) -> None:
+        fh.write((",".join(SCORES_CSV_COLUMNS) + "\n").encode("utf-8"))
+        for start in range(0, len(scores), chunk_rows):
+            part = [c[start:start + chunk_rows] for c in columns]
+            fh.write(("\n".join(map(",".join, zip(*part, strict=True))) + "\n").encode("utf-8"))
+
     if path is None:
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.flush()
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return
-    write_atomically(Path(path), out.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    write_atomically(Path(path), write)
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write a file so that a reader (or a failure) never sees half of it; missing folders are made."""
+def write_atomically(path: Path, content) -> None:
+    """Write a file so that a reader (or a failure) never sees half of it; missing folders are made.
+
+    ``content`` is bytes, or a function that writes to the open binary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+            if callable(content):
+                content(fh)
+            else:
+                fh.write(content)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -371,10 +371,17 @@ def _parse_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 @dataclass
 class _Parsed:
-    """A long table of responses reduced to arrays, parsed once for every instrument."""
+    """A long table of responses reduced to codes, parsed once for every instrument.
 
-    item_codes: np.ndarray  # codes into item_labels
+    Items and values are kept as codes into their distinct labels, and each distinct value
+    is parsed once (``num``, ``na``, ``blank``, ``bad`` are per distinct value, the last
+    entry standing for a missing cell), so checking and keying a million rows works on a
+    few hundred (item, value) pairs and then spreads the answers back to the rows.
+    """
+
+    item_codes: np.ndarray  # per row, codes into item_labels
     item_labels: np.ndarray
+    value_codes: np.ndarray  # per row, codes into the per-value arrays below (-1: missing cell)
     num: np.ndarray
     na: np.ndarray
     blank: np.ndarray
@@ -383,31 +390,62 @@ class _Parsed:
 
 
 def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
-    codes, labels = pd.factorize(items, sort=False)
+    codes, labels = _codes(items)
     labels = np.asarray([str(x).strip() for x in labels], dtype=object)
-    num, na, blank, bad = _parse_values(values)
-    return _Parsed(codes.astype(np.int64), labels, num, na, blank, bad, values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        value_codes, uniques = values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
+    else:
+        value_codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        uniques = pd.Series(uniques, dtype=values.dtype if len(uniques) else object)
+    if len(uniques):
+        num, na, blank, bad = _parse_values(uniques)
+    else:
+        num, na, blank, bad = (np.zeros(0), np.zeros(0, bool), np.zeros(0, bool), np.zeros(0, bool))
+    # the last entry: a missing cell (code -1) is blank
+    num, na = np.append(num, np.nan), np.append(na, False)
+    blank, bad = np.append(blank, True), np.append(bad, False)
+    return _Parsed(codes.astype(np.int64, copy=False), labels, value_codes.astype(np.int64, copy=False),
+                   num, na, blank, bad, values)
 
 
 def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: np.ndarray):
-    """Validate one instrument's rows; return item index, keyed score (NaN unanswered) and 'given' per row."""
+    """Validate one instrument's rows; return item index, keyed score (NaN unanswered) and 'given' per row.
+
+    The checks and the keying run once per distinct (item, value) pair found in the rows;
+    a problem is reported at the first row (in file order) holding an offending pair.
+    """
     ids = [item.id for item in inst.items]
+    n_values = len(parsed.num)  # distinct values + the missing cell (code -1 → last)
+    value_of_row = parsed.value_codes[rows] % n_values
+    pair_of_row = parsed.item_codes[rows] * n_values + value_of_row
+    present = np.bincount(pair_of_row, minlength=len(parsed.item_labels) * n_values) > 0
+    pairs = np.flatnonzero(present)
+    slot = np.full(len(present), -1, dtype=np.int64)
+    slot[pairs] = np.arange(len(pairs))
+    slot_of_row = slot[pair_of_row]  # per row: which distinct pair it holds
+
+    def first_row(mask: np.ndarray) -> int:
+        """Position (within ``rows``) of the first row whose pair is flagged in ``mask``."""
+        return int(np.flatnonzero(mask[slot_of_row])[0])
+
     label_map = pd.Categorical(parsed.item_labels, categories=ids).codes.astype(np.int64) \
         if len(parsed.item_labels) else np.zeros(0, dtype=np.int64)
-    item_codes = label_map[parsed.item_codes[rows]]
+    item_codes = label_map[pairs // n_values]  # per pair: the instrument's item index
+    value_codes = pairs % n_values
     unknown = item_codes < 0
     if unknown.any():
-        k = int(np.flatnonzero(unknown)[0])
+        k = first_row(unknown)
         raise ResponseError(f"{inst.short_name} has no item {parsed.item_labels[parsed.item_codes[rows[k]]]!r} "
                             f"(items are {ids[0]}–{ids[-1]})", row=int(positions[k]), column="item")
-    num, na, blank, bad = parsed.num[rows], parsed.na[rows], parsed.blank[rows], parsed.bad[rows]
+    num, na = parsed.num[value_codes], parsed.na[value_codes]
+    blank, bad = parsed.blank[value_codes], parsed.bad[value_codes]
     text_items = np.array([item.kind == "text" for item in inst.items])
     is_text = text_items[item_codes]
     bad = bad & ~is_text
     if bad.any():
-        k = int(np.flatnonzero(bad)[0])
+        k = first_row(bad)
         raise ResponseError(f"{parsed.raw_values.iloc[rows[k]]!r} is not a number for {inst.short_name} item "
-                            f"{ids[item_codes[k]]}", row=int(positions[k]), column="value")
+                            f"{ids[item_codes[slot_of_row[k]]]}", row=int(positions[k]), column="value")
     table, vmin = _key_table(inst)
     rated = ~is_text & ~blank & ~na
     with np.errstate(invalid="ignore"):
@@ -419,8 +457,8 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
     keyed[in_span] = table[item_codes[in_span], offset[in_span]]
     invalid = rated & np.isnan(keyed)
     if invalid.any():
-        k = int(np.flatnonzero(invalid)[0])
-        item = inst.items[item_codes[k]]
+        k = first_row(invalid)
+        item = inst.items[item_codes[slot_of_row[k]]]
         shown = parsed.raw_values.iloc[rows[k]]
         raise ResponseError(f"{shown!r} is outside the {inst.short_name} item {item.id} coding "
                             f"{item.min_value}–{item.max_value}", row=int(positions[k]), column="value")
@@ -428,13 +466,14 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
         na_allowed = np.array([i.na_allowed for i in inst.items])[item_codes]
         refused = na & ~na_allowed & ~is_text
         if refused.any():
-            k = int(np.flatnonzero(refused)[0])
-            raise ResponseError(f"{inst.short_name} item {ids[item_codes[k]]} does not allow 'na'",
+            k = first_row(refused)
+            raise ResponseError(f"{inst.short_name} item {ids[item_codes[slot_of_row[k]]]} does not allow 'na'",
                                 row=int(positions[k]), column="value")
         na_scores = np.array([np.nan if i.na_score is None else i.na_score for i in inst.items])
         keyed = np.where(na & ~is_text, na_scores[item_codes], keyed)
     given = ~blank & ~is_text
-    return {"item": item_codes, "score": np.where(is_text, np.nan, keyed), "given": given}
+    score = np.where(is_text, np.nan, keyed)
+    return {"item": item_codes[slot_of_row], "score": score[slot_of_row], "given": given[slot_of_row]}
 
 
 # --------------------------------------------------------------------------- whole tables
@@ -464,14 +503,19 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
     t_codes, t_uniques = _codes(frame["timepoint"])
     # A respondent is a participant × timepoint; the product code is dense enough to index arrays.
     resp_codes = p_codes * len(t_uniques) + t_codes
-    inst_codes, inst_uniques = pd.factorize(frame["instrument"], sort=False)
+    inst_codes, inst_uniques = _codes(frame["instrument"])
     positions = np.arange(n) + row_offset
     n_resp = int(resp_codes.max()) + 1
     parsed = _parse(frame["item"], frame["value"])
     score_parts, flag_parts = [], []
+    # Each instrument's rows, in file order, from one stable sort (not a scan per instrument).
+    by_instrument = np.argsort(inst_codes, kind="stable")
+    bounds = np.searchsorted(inst_codes[by_instrument], np.arange(len(inst_uniques) + 1))
     for code in np.argsort([str(u) for u in inst_uniques]):
         inst_id = str(inst_uniques[code])
-        rows = np.flatnonzero(inst_codes == code)
+        rows = by_instrument[bounds[code]:bounds[code + 1]]
+        if len(rows) == 0:  # a category no row uses
+            continue
         if inst_id not in library:
             raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
                                 row=int(positions[rows[0]]), column="instrument", source=source)
