@@ -114,7 +114,9 @@ def _read_columnar(raw: bytes, start: int = 0) -> tuple[pd.DataFrame, np.ndarray
     """
     # Checked on the bytes, before any decoding: the file is read as text only when it
     # is not this simple (pyarrow itself refuses invalid UTF-8, and the readers below word it).
-    if b'"' in raw or b"\x00" in raw or not raw.strip() or raw.count(b"\r") != raw.count(b"\r\n"):
+    if b'"' in raw or b"\x00" in raw or not raw[start:] or raw[start:].isspace():
+        return None
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     try:
         import pyarrow as pa
