@@ -34,7 +34,8 @@ def test_columnar_and_row_reading_agree_on_frame_lines_and_scores(tmp_path, monk
                              f"{item.id},{value},x{p % 3}")
     # Windows line ends
     path = write(tmp_path, "\r\n".join(lines) + "\r\n")
-    assert response_io._read_columnar(path.read_bytes()) is not None
+    header = response_io._simple_header(path.read_bytes())
+    assert header is not None and response_io._read_columnar(path, header) is not None
     columnar = read_item_responses(path)
     with monkeypatch.context() as m:
         rows_reader(m)

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +34,14 @@ def read_item_responses(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ResponseError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise ResponseError("is a folder, not a CSV file", source=str(path)) from None
-    except OSError as exc:
-        raise ResponseError(f"cannot be read ({exc.strerror})", source=str(path)) from None
-    fast = _read_columnar(raw, start=3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+    raw = _read_bytes(path)
+    header = _simple_header(raw)
+    fast = None
+    if header is not None:
+        del raw  # pyarrow reads the file itself: its bytes are not held twice
+        fast = _read_columnar(path, header)
+        if fast is None:
+            raw = _read_bytes(path)
     if fast is None:
         try:
             text = raw.decode("utf-8-sig")
@@ -50,8 +50,6 @@ def read_item_responses(path: Path) -> pd.DataFrame:
             raise ResponseError("is not UTF-8 text (save it as CSV UTF-8)", source=name, row=line) from None
         del raw
         fast = _read_plain(text)
-    else:
-        del raw
     if fast is not None:
         frame, lines = fast
         header = list(frame.columns)
@@ -68,8 +66,23 @@ def read_item_responses(path: Path) -> pd.DataFrame:
     for column in (*ID_COLUMNS, "value"):
         frame[column] = _stripped_categories(frame[column])
     check_identifiers(frame, ID_COLUMNS, lines, name)
-    frame.attrs["lines"] = lines
+    frame.attrs["lines"] = FileLines(lines)
     return frame
+
+
+class FileLines(np.ndarray):
+    """The file line of every row, kept in a frame's ``attrs``.
+
+    pandas deep-copies ``attrs`` into every frame and column derived from the frame; a
+    copy of one number per row each time was most of the memory (and much of the time)
+    of scoring a large file. The lines never change, so a copy is the same array.
+    """
+
+    def __new__(cls, lines):
+        return np.asarray(lines, dtype=np.int64).view(cls)
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
@@ -103,25 +116,26 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame[keep].reset_index(drop=True), np.flatnonzero(keep).astype(np.int64) + 2
 
 
-def _read_columnar(raw: bytes, start: int = 0) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The common case fastest: a file without quotes where every line is one row of the
-    header's width, read by pyarrow's CSV reader with every column as a categorical (codes
-    and the distinct texts only: no Python string per cell, no per-byte arrays).
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ResponseError("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise ResponseError("is a folder, not a CSV file", source=str(path)) from None
+    except OSError as exc:
+        raise ResponseError(f"cannot be read ({exc.strerror})", source=str(path)) from None
 
-    Returns None — and the readers below take over and word any problem — without
-    pyarrow, or for quotes, NUL bytes, a repeated header name, a line of another width,
-    an empty line or a row of empty cells.
-    """
-    # Checked on the bytes, before any decoding: the file is read as text only when it
-    # is not this simple (pyarrow itself refuses invalid UTF-8, and the readers below word it).
+
+def _simple_header(raw: bytes) -> list[str] | None:
+    """The header of a file the columnar reader can take, checked on the bytes (nothing is
+    decoded): no quotes, NUL bytes or lone carriage returns, not blank, distinct non-empty
+    column names. None otherwise (the readers below word any problem; pyarrow itself refuses
+    invalid UTF-8 in the cells)."""
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     if b'"' in raw or b"\x00" in raw or not raw[start:] or raw[start:].isspace():
         return None
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
-        return None
-    try:
-        import pyarrow as pa
-        from pyarrow import csv as pa_csv
-    except ImportError:
         return None
     end = raw.find(b"\n")
     try:
@@ -130,23 +144,51 @@ def _read_columnar(raw: bytes, start: int = 0) -> tuple[pd.DataFrame, np.ndarray
         return None
     if len(set(header)) != len(header) or not all(h.strip() for h in header):
         return None
-    as_text = pa.dictionary(pa.int32(), pa.string())
+    return header
+
+
+def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The common case fastest: a file without quotes where every line is one row of the
+    header's width (see :func:`_simple_header`), parsed by pyarrow's CSV reader and each
+    column dictionary-encoded (codes and the distinct texts only: no Python string per cell).
+
+    Returns None — and the readers below take over and word any problem — without
+    pyarrow, or for a line of another width, an empty line or a row of empty cells.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from pyarrow import csv as pa_csv
+    except ImportError:
+        return None
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(raw).slice(start),
+            str(path),  # pyarrow skips a byte-order mark itself
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, as_text), null_values=[],
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), null_values=[],
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError):
         return None
-    table = table.unify_dictionaries()
+
+    def encode(name: str):
+        """One column as (distinct texts, codes): dictionary-encoded by pyarrow, off the GIL.
+        The chunks share one dictionary, so joining them joins only their codes."""
+        encoded = pc.dictionary_encode(table.column(name))
+        encoded = pa.table({name: encoded}).unify_dictionaries().column(0).combine_chunks()
+        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
+
+    # The columns are encoded at once, one per core: parsing as plain text and encoding in
+    # parallel is about three times faster than pyarrow's parse-time dictionary conversion.
+    with ThreadPoolExecutor(max_workers=min(len(header), os.cpu_count() or 1)) as pool:
+        encoded = dict(zip(table.column_names, pool.map(encode, table.column_names), strict=True))
+    num_rows = table.num_rows
+    table = None  # the text columns are no longer needed: give their memory back to the system,
+    pa.default_memory_pool().release_unused()  # which pyarrow's allocator would otherwise keep
     columns = {}
-    blank_row = np.ones(table.num_rows, dtype=bool)
-    for name, chunked in zip(table.column_names, table.columns, strict=True):
-        combined = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-        categories = combined.dictionary.to_pylist()
-        codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    blank_row = np.ones(num_rows, dtype=bool)
+    for name, (categories, codes) in encoded.items():
+        codes = codes.astype(np.int32, copy=False)
         blank_row &= np.array([c.strip() == "" for c in categories] + [True], dtype=bool)[codes]
         if name.strip() in COLUMNS:
             columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
@@ -154,7 +196,7 @@ def _read_columnar(raw: bytes, start: int = 0) -> tuple[pd.DataFrame, np.ndarray
             columns[name] = np.asarray(categories, dtype=object)[codes]
     if blank_row.any():
         return None  # rows of empty cells are skipped, and the lines counted, by the readers below
-    return pd.DataFrame(columns), np.arange(table.num_rows, dtype=np.int64) + 2
+    return pd.DataFrame(columns), np.arange(num_rows, dtype=np.int64) + 2
 
 
 def _stripped_categories(column: pd.Series) -> pd.Series:

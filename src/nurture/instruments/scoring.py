@@ -265,7 +265,7 @@ def _slow_matrix(inst: Instrument, responses: Mapping[str, object]) -> np.ndarra
     }, columns=list(COLUMNS))
     try:
         rows = np.arange(len(frame))
-        keyed = _keyed_long(inst, _parse(frame["item"], frame["value"]), rows, rows)
+        keyed = _keyed_long(inst, _parse(frame["item"], frame["value"]), rows, 0)
     except ResponseError as exc:
         raise ResponseError(exc.problem, column=exc.column) from None
     matrix = np.full((1, len(inst.items)), np.nan)
@@ -404,11 +404,11 @@ def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
     # the last entry: a missing cell (code -1) is blank
     num, na = np.append(num, np.nan), np.append(na, False)
     blank, bad = np.append(blank, True), np.append(bad, False)
-    return _Parsed(codes.astype(np.int64, copy=False), labels, value_codes.astype(np.int64, copy=False),
+    return _Parsed(codes.astype(np.int32, copy=False), labels, value_codes.astype(np.int32, copy=False),
                    num, na, blank, bad, values)
 
 
-def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: np.ndarray):
+def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset: int):
     """Validate one instrument's rows; return item index, keyed score (NaN unanswered) and 'given' per row.
 
     The checks and the keying run once per distinct (item, value) pair found in the rows;
@@ -416,13 +416,17 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
     """
     ids = [item.id for item in inst.items]
     n_values = len(parsed.num)  # distinct values + the missing cell (code -1 → last)
-    value_of_row = parsed.value_codes[rows] % n_values
-    pair_of_row = parsed.item_codes[rows] * n_values + value_of_row
-    present = np.bincount(pair_of_row, minlength=len(parsed.item_labels) * n_values) > 0
-    pairs = np.flatnonzero(present)
-    slot = np.full(len(present), -1, dtype=np.int64)
-    slot[pairs] = np.arange(len(pairs))
-    slot_of_row = slot[pair_of_row]  # per row: which distinct pair it holds
+    pair_of_row = parsed.item_codes[rows].astype(np.int64) * n_values + parsed.value_codes[rows] % n_values
+    space = len(parsed.item_labels) * n_values
+    if space <= 4 * len(rows) + 65536:  # few distinct pairs possible: count them in place
+        present = np.bincount(pair_of_row, minlength=space) > 0
+        pairs = np.flatnonzero(present)
+        slot = np.full(space, -1, dtype=np.int64)
+        slot[pairs] = np.arange(len(pairs))
+        slot_of_row = slot[pair_of_row]  # per row: which distinct pair it holds
+    else:  # many distinct values (free text): sort instead of a table over every combination
+        pairs, slot_of_row = np.unique(pair_of_row, return_inverse=True)
+    del pair_of_row
 
     def first_row(mask: np.ndarray) -> int:
         """Position (within ``rows``) of the first row whose pair is flagged in ``mask``."""
@@ -436,7 +440,7 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
     if unknown.any():
         k = first_row(unknown)
         raise ResponseError(f"{inst.short_name} has no item {parsed.item_labels[parsed.item_codes[rows[k]]]!r} "
-                            f"(items are {ids[0]}–{ids[-1]})", row=int(positions[k]), column="item")
+                            f"(items are {ids[0]}–{ids[-1]})", row=int(rows[k]) + row_offset, column="item")
     num, na = parsed.num[value_codes], parsed.na[value_codes]
     blank, bad = parsed.blank[value_codes], parsed.bad[value_codes]
     text_items = np.array([item.kind == "text" for item in inst.items])
@@ -445,7 +449,7 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
     if bad.any():
         k = first_row(bad)
         raise ResponseError(f"{parsed.raw_values.iloc[rows[k]]!r} is not a number for {inst.short_name} item "
-                            f"{ids[item_codes[slot_of_row[k]]]}", row=int(positions[k]), column="value")
+                            f"{ids[item_codes[slot_of_row[k]]]}", row=int(rows[k]) + row_offset, column="value")
     table, vmin = _key_table(inst)
     rated = ~is_text & ~blank & ~na
     with np.errstate(invalid="ignore"):
@@ -461,14 +465,14 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, positions: 
         item = inst.items[item_codes[slot_of_row[k]]]
         shown = parsed.raw_values.iloc[rows[k]]
         raise ResponseError(f"{shown!r} is outside the {inst.short_name} item {item.id} coding "
-                            f"{item.min_value}–{item.max_value}", row=int(positions[k]), column="value")
+                            f"{item.min_value}–{item.max_value}", row=int(rows[k]) + row_offset, column="value")
     if na.any():
         na_allowed = np.array([i.na_allowed for i in inst.items])[item_codes]
         refused = na & ~na_allowed & ~is_text
         if refused.any():
             k = first_row(refused)
             raise ResponseError(f"{inst.short_name} item {ids[item_codes[slot_of_row[k]]]} does not allow 'na'",
-                                row=int(positions[k]), column="value")
+                                row=int(rows[k]) + row_offset, column="value")
         na_scores = np.array([np.nan if i.na_score is None else i.na_score for i in inst.items])
         keyed = np.where(na & ~is_text, na_scores[item_codes], keyed)
     given = ~blank & ~is_text
@@ -502,14 +506,15 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
     p_codes, p_uniques = _codes(frame["participant_id"])
     t_codes, t_uniques = _codes(frame["timepoint"])
     # A respondent is a participant × timepoint; the product code is dense enough to index arrays.
+    if len(p_uniques) * len(t_uniques) >= 2**31:
+        p_codes = p_codes.astype(np.int64)
     resp_codes = p_codes * len(t_uniques) + t_codes
     inst_codes, inst_uniques = _codes(frame["instrument"])
-    positions = np.arange(n) + row_offset
     n_resp = int(resp_codes.max()) + 1
     parsed = _parse(frame["item"], frame["value"])
     score_parts, flag_parts = [], []
     # Each instrument's rows, in file order, from one stable sort (not a scan per instrument).
-    by_instrument = np.argsort(inst_codes, kind="stable")
+    by_instrument = np.argsort(inst_codes, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
     bounds = np.searchsorted(inst_codes[by_instrument], np.arange(len(inst_uniques) + 1))
     for code in np.argsort([str(u) for u in inst_uniques]):
         inst_id = str(inst_uniques[code])
@@ -518,13 +523,13 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
             continue
         if inst_id not in library:
             raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
-                                row=int(positions[rows[0]]), column="instrument", source=source)
+                                row=int(rows[0]) + row_offset, column="instrument", source=source)
         inst = library.get(inst_id)
         if inst.structure_only:
             raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring",
-                                row=int(positions[rows[0]]), column="instrument", source=source)
+                                row=int(rows[0]) + row_offset, column="instrument", source=source)
         try:
-            parts = _score_rows(inst, parsed, rows, resp_codes, n_resp, positions)
+            parts = _score_rows(inst, parsed, rows, resp_codes, n_resp, row_offset)
         except ResponseError as exc:
             raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
         resp, scores, flags = parts
@@ -536,9 +541,9 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and their labels; a categorical column already has them."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64), np.asarray(column.cat.categories, dtype=object)
+        return column.cat.codes.to_numpy().astype(np.int32), np.asarray(column.cat.categories, dtype=object)
     codes, uniques = pd.factorize(column, sort=False)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    return codes.astype(np.int32), np.asarray(uniques, dtype=object)
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
@@ -549,8 +554,8 @@ def _blank_mask(column: pd.Series) -> np.ndarray:
     return text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
 
 
-def _score_rows(inst, parsed, rows, resp_codes, n_resp, positions):
-    long = _keyed_long(inst, parsed, rows, positions[rows])
+def _score_rows(inst, parsed, rows, resp_codes, n_resp, row_offset):
+    long = _keyed_long(inst, parsed, rows, row_offset)
     r = resp_codes[rows]
     n_items = len(inst.items)
     present = np.zeros(n_resp, dtype=bool)
@@ -564,7 +569,7 @@ def _score_rows(inst, parsed, rows, resp_codes, n_resp, positions):
     if (counts > 1).any():
         dup = np.flatnonzero(counts[flat] > 1)[1]
         raise ResponseError(f"a second answer to {inst.short_name} item {inst.items[long['item'][dup]].id} "
-                            "for the same participant and timepoint", row=int(positions[rows][dup]), column="item")
+                            "for the same participant and timepoint", row=int(rows[dup]) + row_offset, column="item")
     matrix = np.full((len(respondents), n_items), np.nan)
     scored = ~np.isnan(long["score"])
     matrix[lr[scored], long["item"][scored]] = long["score"][scored]
