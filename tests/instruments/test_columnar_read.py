@@ -58,3 +58,15 @@ def test_a_file_the_columnar_reader_cannot_take_goes_the_careful_way(tmp_path, m
     with monkeypatch.context() as m:
         rows_reader(m)
         pd.testing.assert_frame_equal(columnar, read_item_responses(repeated))
+
+
+def test_the_file_lines_are_shared_not_copied_into_every_column(tmp_path):
+    """pandas deep-copies ``attrs`` into each derived frame and column; a copy of a number
+    per row each time was most of the memory of scoring a large file."""
+    path = write(tmp_path, "participant_id,timepoint,instrument,item,value\n" +
+                 "".join(f"P{p},pre,gad7,{i},1\n" for p in range(50) for i in range(1, 8)))
+    frame = read_item_responses(path)
+    lines = frame.attrs["lines"]
+    assert list(lines[:3]) == [2, 3, 4] and len(lines) == 350
+    assert frame["value"].attrs["lines"] is lines
+    assert frame[frame["item"] == "3"].attrs["lines"] is lines

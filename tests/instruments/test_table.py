@@ -78,3 +78,31 @@ def test_categorical_and_numeric_value_columns_score_the_same():
     as_cat = score_table(frame.astype({"value": "category", "participant_id": "category"}), library()).scores
     as_num = score_table(frame, library()).scores
     assert as_text.score.tolist() == as_cat.score.tolist() == as_num.score.tolist() == [12.0]  # 1+2+3+0+1+2+3
+
+
+@pytest.mark.parametrize("in_place", [True, False], ids=["table of pairs", "sorted pairs"])
+def test_many_distinct_free_text_answers_score_like_one_at_a_time(in_place, monkeypatch):
+    """Thousands of distinct open answers can make the (item, value) pairs too many to count
+    in a table over every combination; the sorted way must give the same scores and errors."""
+    import nurture.instruments.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_count_in_place", lambda space, rows: in_place)
+    definition = inst("feedback")
+    rng = np.random.default_rng(11)
+    rows, expected = [], {}
+    for p in range(1500):
+        values = {item.id: str(int(rng.choice(item.values))) for item in definition.rated_items}
+        values |= {"open_helpful": f"answer number {p}", "open_change": f"change {p * 7}"}
+        rows += rows_for(f"P{p:04d}", "post", definition, values)
+        for s in score(definition, {k: v for k, v in values.items() if not k.startswith("open_")}).scales:
+            expected[(f"P{p:04d}", s.scale)] = s.score
+    frame = long(rows)
+    result = score_table(frame, library()).scores
+    assert {(r.participant_id, r.scale): (None if pd.isna(r.score) else r.score) for r in result.itertuples()} \
+        == expected
+    bad = frame.copy()
+    bad.loc[len(bad) - 3, "value"] = "seven"  # a rated item near the end, after every free text
+    assert bad.loc[len(bad) - 3, "item"] in {i.id for i in definition.rated_items}
+    with pytest.raises(ResponseError) as caught:
+        score_table(bad, library())
+    assert caught.value.row == len(bad) - 3 + 2 and caught.value.column == "value"

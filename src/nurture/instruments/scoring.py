@@ -408,6 +408,11 @@ def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
                    num, na, blank, bad, values)
 
 
+def _count_in_place(space: int, rows: int) -> bool:
+    """Whether a table over every (item, value) combination is small next to the rows."""
+    return space <= 4 * rows + 65536
+
+
 def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset: int):
     """Validate one instrument's rows; return item index, keyed score (NaN unanswered) and 'given' per row.
 
@@ -418,7 +423,7 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
     n_values = len(parsed.num)  # distinct values + the missing cell (code -1 → last)
     pair_of_row = parsed.item_codes[rows].astype(np.int64) * n_values + parsed.value_codes[rows] % n_values
     space = len(parsed.item_labels) * n_values
-    if space <= 4 * len(rows) + 65536:  # few distinct pairs possible: count them in place
+    if _count_in_place(space, len(rows)):  # few distinct pairs possible: count them in place
         present = np.bincount(pair_of_row, minlength=space) > 0
         pairs = np.flatnonzero(present)
         slot = np.full(space, -1, dtype=np.int64)
