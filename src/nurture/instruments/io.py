@@ -320,32 +320,44 @@ def _csv_cell(text: str) -> str:
         else text
 
 
-def _text_column(column: pd.Series) -> np.ndarray:
-    """A column's cells as CSV text (object array): distinct values are quoted once, then spread."""
-    codes, uniques = pd.factorize(column.astype(object).where(column.notna(), ""), sort=False)
-    cells = np.asarray([_csv_cell(str(u)) for u in uniques], dtype=object)
-    return cells[codes] if len(codes) else np.zeros(0, dtype=object)
+def _text_column(column: pd.Series, *, whole: bool = False) -> tuple[np.ndarray, list[str]]:
+    """A column as CSV text: codes into its distinct cells, each formatted and quoted (once)
+    only if it must be; a missing value is an empty cell. ``whole``: numbers written as integers."""
+    codes, uniques = pd.factorize(column, sort=False)  # a missing value → -1
+    if whole:
+        cells = [str(int(u)) for u in uniques]
+    else:
+        cells = [_csv_cell(str(u)) for u in uniques]
+    cells.append("")
+    return codes % len(cells), cells
 
 
 def write_scores(scores: pd.DataFrame, path: Path | None, *, chunk_rows: int = 200_000) -> None:
     """Write scores.csv to ``path`` (whole or not at all) or to standard output.
 
-    The file is written in chunks of rows as it is built, so the text of the whole
-    file is never held in memory; the same bytes as ``csv.writer`` with ``\\n`` line ends.
+    The same bytes as ``csv.writer`` with ``\\n`` line ends. Distinct cells are formatted
+    and quoted once; pyarrow's CSV writer then writes the rows in batches (the text of
+    the whole file is never held in memory), or — without pyarrow, or when a cell needed
+    quotes — Python joins them, a chunk of rows at a time.
     """
     columns = []
     for name in SCORES_CSV_COLUMNS:
         if name == "score":
-            columns.append(format_scores(scores["score"].to_numpy(dtype=float, na_value=np.nan)))
-        elif name == "n_items":
-            columns.append(_text_column(scores[name].astype("Int64").astype(object)))
+            codes, uniques = pd.factorize(scores["score"].to_numpy(dtype=float, na_value=np.nan), sort=False)
+            cells = [*format_scores(uniques), ""]
+            columns.append((codes % len(cells), cells))
         else:
-            columns.append(_text_column(scores[name]))
+            columns.append(_text_column(scores[name], whole=name == "n_items"))
+    quoted = any(cell.startswith('"') for _, cells in columns for cell in cells)
 
     def write(fh) -> None:
         fh.write((",".join(SCORES_CSV_COLUMNS) + "\n").encode("utf-8"))
+        if not quoted and _write_columnar(fh, columns, len(scores)):
+            return
+        texts = [np.asarray(cells, dtype=object)[codes] if len(codes) else np.zeros(0, dtype=object)
+                 for codes, cells in columns]
         for start in range(0, len(scores), chunk_rows):
-            part = [c[start:start + chunk_rows] for c in columns]
+            part = [c[start:start + chunk_rows] for c in texts]
             fh.write(("\n".join(map(",".join, zip(*part, strict=True))) + "\n").encode("utf-8"))
 
     if path is None:
@@ -354,6 +366,23 @@ def write_scores(scores: pd.DataFrame, path: Path | None, *, chunk_rows: int = 2
         sys.stdout.buffer.flush()
         return
     write_atomically(Path(path), write)
+
+
+def _write_columnar(fh, columns, rows: int) -> bool:
+    """The rows through pyarrow's CSV writer, cells as they are (none needs quotes); False without pyarrow."""
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pa_csv
+    except ImportError:
+        return False
+    if rows == 0:
+        return True
+    arrays = [pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(cells, pa.string()))
+              .cast(pa.string()) for codes, cells in columns]
+    table = pa.table(arrays, names=SCORES_CSV_COLUMNS)
+    pa_csv.write_csv(table, fh, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="none",
+                                                                  batch_size=65536))
+    return True
 
 
 def write_atomically(path: Path, content) -> None:
