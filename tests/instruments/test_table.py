@@ -106,3 +106,28 @@ def test_many_distinct_free_text_answers_score_like_one_at_a_time(in_place, monk
     with pytest.raises(ResponseError) as caught:
         score_table(bad, library())
     assert caught.value.row == len(bad) - 3 + 2 and caught.value.column == "value"
+
+
+@pytest.mark.parametrize("ids", [["P1", "P2"], ["P,1", 'P"2']], ids=["plain cells", "cells that need quotes"])
+def test_scores_csv_is_what_the_csv_module_writes(tmp_path, ids):
+    """Both ways of writing scores.csv (pyarrow's writer, Python's joins when a cell needs
+    quotes) give csv.writer's bytes: %.10g scores, integer item counts, empty missing cells."""
+    import csv
+    import io
+
+    from nurture.instruments.io import SCORES_CSV_COLUMNS, write_scores
+
+    scores = pd.DataFrame({
+        "participant_id": [ids[0], ids[0], ids[1], ids[1]], "timepoint": "pre", "instrument": "ibqr_vsf",
+        "scale": ["surgency", "negative_affect", "surgency", "negative_affect"],
+        "score": [4.333333333333333, 12.0, np.nan, -0.0], "n_items": [12, 11, 0, 12],
+        "band": [None, "high", None, None]})
+    path = tmp_path / "scores.csv"
+    write_scores(scores, path)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(SCORES_CSV_COLUMNS)
+    for r in scores.itertuples():
+        writer.writerow([r.participant_id, r.timepoint, r.instrument, r.scale,
+                         "" if pd.isna(r.score) else f"{r.score:.10g}", r.n_items, r.band or ""])
+    assert path.read_text(encoding="utf-8") == expected.getvalue()
