@@ -106,3 +106,14 @@ def test_a_waiting_writer_goes_on_when_the_lock_is_given_back(writer):
     assert not _free(lock)
     assert _say(proc) == "after"
     assert _say(proc, "show") == "commit"
+
+
+def test_writes_go_on_when_the_lock_file_cannot_be_opened(writer):
+    """A lock file that cannot be opened (here: a folder in its place) must never stop a
+    save; SQLite's own waiting applies and the server log says why."""
+    proc, lock = writer
+    proc.stdout.readline()
+    lock.mkdir()
+    assert _say(proc, "commit") == "inside"
+    assert _say(proc) == "after"
+    assert _say(proc, "show") == "commit"

@@ -16,9 +16,12 @@ databases (tests) this is Django's backend unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger("nurture.database")
 
 try:
     import fcntl
@@ -30,6 +33,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _lock_pid: int | None = None
     _lock_held = False
+    _warned = False
 
     def _write_lock_path(self) -> str | None:
         if fcntl is None or self.is_in_memory_db():
@@ -41,7 +45,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if path is None or self._lock_held:
             return
         if self._lock_fd is None or self._lock_pid != os.getpid():  # a forked worker opens its own
-            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                # flock needs no write access: an operator's command run as another user
+                # can queue on a lock file the server made, and the other way round.
+                self._lock_fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                if not DatabaseWrapper._warned:
+                    logger.warning("SQLite writers are not queued (%s: %s); SQLite's own waiting applies",
+                                   path, exc.strerror)
+                    DatabaseWrapper._warned = True
+                return
             self._lock_pid = os.getpid()
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # waits without polling; woken on release
         self._lock_held = True
