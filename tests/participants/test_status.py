@@ -194,3 +194,14 @@ def test_a_typed_reason_alone_counts_as_other_and_other_needs_the_typed_reason(p
     participants.change_status(None, dyad, S.WITHDRAWN, effective_on=dt.date(2025, 12, 2), reason="Went abroad")
     dyad.refresh_from_db()
     assert (dyad.end_reason_code, dyad.end_reason) == ("other", "Went abroad")
+
+
+def test_study_ids_go_on_past_9999(place):
+    """Ids are compared as numbers: "NC-9999" sorts after "NC-10000" as text, which gave the
+    next referral an id already in use once a study passed ten thousand dyads."""
+    study, site, _ = place
+    first = f.make_referral(study, site)
+    Dyad.objects.filter(pk=first.pk).update(code="NC-9999")
+    assert f.make_referral(study, site).code == "NC-10000"
+    assert f.make_referral(study, site).code == "NC-10001"
+    assert Dyad.objects.filter(study=study).count() == 3

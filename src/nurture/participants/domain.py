@@ -8,9 +8,10 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +42,10 @@ def _age_in_years(born: dt.date, on: dt.date) -> int:
 def next_study_id(study) -> str:
     """The next free study id of the form PREFIX-0001 (sequence per study)."""
     prefix = f"{study.id_prefix}-"
-    last = Dyad.objects.filter(study=study, code__startswith=prefix).aggregate(m=Max("code"))["m"]
+    # The highest number, not the highest text: "NC-9999" sorts after "NC-10000" as text,
+    # and the 10,001st referral would have been given an id already in use.
+    last = (Dyad.objects.filter(study=study, code__regex=rf"^{re.escape(prefix)}[0-9]+$")
+            .order_by(Length("code").desc(), "-code").values_list("code", flat=True).first())
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
