@@ -11,6 +11,7 @@ with threads, and the jobs loop runs in that process.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -55,6 +56,11 @@ def serve(
 
     _check_database()
     _warm_up()
+    # Everything loaded so far (Django, the instrument library) lives as long as the server:
+    # the garbage collector need not walk it on every collection during a request, and
+    # gunicorn's forked workers keep sharing its memory pages.
+    gc.collect()
+    gc.freeze()
     workers = workers or cpu_count()
     typer.echo(f"Nurture is serving on http://{host}:{port}/  ({server}, "
                f"{f'{workers} worker processes × ' if server == 'gunicorn' else ''}{threads} threads; Ctrl+C to stop)")
