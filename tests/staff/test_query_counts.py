@@ -1,0 +1,78 @@
+"""The staff pages a coordinator, a facilitator and an administrator wait for — the
+dashboard, the participant list, a cohort's week page and the alert list — cost the same
+number of queries for a study of one site with three dyads as for one of three sites with
+dozens: no query per row (``bench/staff_pages.py`` times them at 12,000 dyads)."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from nurture.accounts import scoping
+from nurture.accounts.enums import Role
+from nurture.participants.models import Dyad
+from nurture.program.enums import CohortStatus
+from nurture.safety import domain as safety
+from nurture.safety.models import Alert
+
+from .. import factories as f
+from .. import scale
+
+NOW = dt.datetime(2026, 6, 10, 15, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 6, 10)
+
+
+def _queries(client, path) -> tuple[int, str, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured), "\n".join(q["sql"] for q in captured.captured_queries), response.content.decode()
+
+
+def _pages(week_cohort) -> dict[str, list[str]]:
+    return {"dashboard": ["/"], "participants": ["/participants/", "/participants/?page=2"],
+            "week": [f"/cohorts/{week_cohort.pk}/week/1/"], "alerts": ["/alerts/", "/alerts/?view=all"]}
+
+
+def _in_progress(cohorts):
+    return next(c for c in cohorts if c.status == CohortStatus.IN_PROGRESS)
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.FACILITATOR, Role.ADMINISTRATOR])
+@time_machine.travel(NOW, tick=False)
+def test_staff_pages_cost_the_same_queries_however_many_rows(db, client, role):
+    study = f.make_study()
+    small = scale.build(study, sites=1, cohorts=1, dyads=3, today=TODAY)
+    user = {Role.COORDINATOR: small.coordinators[0], Role.FACILITATOR: small.facilitators[0],
+            Role.ADMINISTRATOR: f.make_user(Role.ADMINISTRATOR, None, "admin")}[role]
+    client.force_login(user)
+    pages = _pages(_in_progress(small.cohorts))
+    for paths in pages.values():
+        client.get(paths[0])  # warm what is cached once per process (content types, the library)
+    before = {name: _queries(client, paths[0]) for name, paths in pages.items()}
+
+    # The user's own site grows to three cohorts and 27 dyads; two more sites join.
+    grown = scale.build(study, sites=small.sites, cohorts=2, dyads=12, today=TODAY)
+    scale.build(study, sites=2, cohorts=3, dyads=6, today=TODAY)
+    assert Dyad.objects.count() >= 5 * len(small.cohorts) * 3 and Alert.objects.exists()
+    after = {name: [_queries(client, path) for path in paths]
+             for name, paths in _pages(_in_progress(grown.cohorts)).items()}
+    for name, measured in after.items():
+        for n, sql, _ in measured:
+            assert n == before[name][0], f"{name}: {before[name][0]} queries, then {n}:\n{sql}"
+
+    # The pages show the bigger study, not an empty page.
+    dashboard, participants, week, alerts = (after[k][0][2] for k in ("dashboard", "participants", "week", "alerts"))
+    week_cohort = _in_progress(grown.cohorts)
+    assert week_cohort.name in dashboard and week_cohort.name in week
+    roster = list(week_cohort.dyads.values_list("code", flat=True))
+    assert len(roster) == 12 and all(code in week for code in roster)
+    visible = scoping.visible_dyads(user).order_by("code")
+    assert f"{visible.count()} participants" in participants and "page 1 of " in participants
+    page2 = after["participants"][1][2]
+    assert "page 2 of " in page2 and visible[25].code in page2 and visible[25].code not in participants
+    alert = safety.visible_alerts(user).exclude(dyad__cohort=_in_progress(small.cohorts)).first()
+    assert alert is not None and alert.dyad.code in after["alerts"][1][2]
+    assert '<a href="/alerts/' in alerts and "No alerts here." not in alerts
