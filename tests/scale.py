@@ -235,7 +235,8 @@ def _build_site(built, study, site, facilitator, n_cohorts, n_dyads, referrals, 
     Assessment.objects.bulk_create(assessments)
 
     # Alerts: one dyad in four answered EPDS item 10 above zero or scored high. Alerts of
-    # the last month are still open (some escalated) or acknowledged; older ones closed.
+    # the last two months are still open (urgent ones escalated) or acknowledged; older
+    # ones are closed.
     alerts = []
     for a in assessments:
         if a.started_at is None or a.dyad.number % 4 != 1:
@@ -251,11 +252,11 @@ def _build_site(built, study, site, facilitator, n_cohorts, n_dyads, referrals, 
                       triggering={"item": "10", "observed": 1} if urgent else {"scale": "total", "observed": 15},
                       created_at=raised)
         age = (today - raised.date()).days
-        if age > 30:
+        if age > 60:
             alert.status, alert.outcome = AlertStatus.CLOSED, AlertOutcome.CONTACTED_MOTHER
             alert.acknowledged_at, alert.closed_at = raised + dt.timedelta(minutes=20), raised + dt.timedelta(days=2)
             alert.closing_note = "Called her; she is seeing her midwife."
-        elif a.dyad.number % 3 != 1:
+        elif (a.dyad.number // 4) % 3 == 2:
             alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, raised + dt.timedelta(minutes=20)
             alert.action_taken = "Calling her this afternoon."
         elif urgent and age > 0:
