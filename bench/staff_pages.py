@@ -12,8 +12,8 @@ page is requested ``--requests`` times through Django's whole request handling (
 client: middleware, sessions, templates, the alert bar) by an administrator (every site),
 a coordinator and a facilitator of one site: the dashboard, the participant list (page 1
 and a middle page), a cohort's week page (week 1 of a cohort in progress) and the alert
-list (unresolved, and all). Reported per page: median and p95 ms, and the queries per
-request; the yardstick, measured in the same run between the pages, is the median of the
+list (unresolved, and all). Reported per page: median and p95 ms, the queries of one
+request and their time; the yardstick, measured in the same run between the pages, is the median of the
 lightest page the app serves (GET /login/, no database), so ratios travel between
 machines. Goal (issue 13): p95 ≤ 100 ms on every page.
 """
@@ -157,15 +157,16 @@ def run(args, engine: str) -> None:
                 t0 = time.perf_counter()
                 yardstick.get("/login/")
                 light.append(time.perf_counter() - t0)
-            rows.append((label, name, statistics.median(times), _p95(times), len(captured), len(response.content)))
+            rows.append((label, name, statistics.median(times), _p95(times), len(captured), captured.seconds,
+                         len(response.content)))
             if args.explain:
                 _explain(connection, captured)
     light_ms = 1000 * statistics.median(light)
-    print(f"\n{'role':<14} {'page':<18} {'median ms':>9} {'p95 ms':>7} {'queries':>7} {'KB':>6} "
+    print(f"\n{'role':<14} {'page':<18} {'median ms':>9} {'p95 ms':>7} {'queries':>7} {'SQL ms':>6} {'KB':>4} "
           f"{'× yardstick':>11}")
-    for label, name, median, p95, queries, size in rows:
-        print(f"{label:<14} {name:<18} {1000 * median:9.1f} {1000 * p95:7.1f} {queries:7d} {size / 1024:6.0f} "
-              f"{1000 * median / light_ms:11.1f}")
+    for label, name, median, p95, queries, sql_s, size in rows:
+        print(f"{label:<14} {name:<18} {1000 * median:9.1f} {1000 * p95:7.1f} {queries:7d} {1000 * sql_s:6.1f} "
+              f"{size / 1024:4.0f} {1000 * median / light_ms:11.1f}")
     worst = max(rows, key=lambda r: r[3])
     print(f"\nyardstick GET /login/: median {light_ms:.1f} ms   slowest p95: {1000 * worst[3]:.1f} ms "
           f"({worst[0]}, {worst[1]}; goal ≤ 100 ms)")
@@ -196,6 +197,10 @@ class _Queries:
 
     def __len__(self) -> int:
         return len(self.queries)
+
+    @property
+    def seconds(self) -> float:
+        return sum(q[0] for q in self.queries)
 
 
 def _explain(connection, captured: _Queries) -> None:

@@ -1,7 +1,8 @@
 """The staff pages a coordinator, a facilitator and an administrator wait for — the
 dashboard, the participant list, a cohort's week page and the alert list — cost the same
 number of queries for a study of one site with three dyads as for one of three sites with
-dozens: no query per row (``bench/staff_pages.py`` times them at 12,000 dyads)."""
+dozens: no query per row (``bench/staff_pages.py`` times them at 12,000 dyads). Long
+lists come a page at a time."""
 
 import datetime as dt
 
@@ -14,7 +15,6 @@ from nurture.accounts import scoping
 from nurture.accounts.enums import Role
 from nurture.program.enums import CohortStatus
 from nurture.safety import domain as safety
-from nurture.safety.models import Alert
 
 from .. import factories as f
 from .. import scale
@@ -78,3 +78,37 @@ def test_staff_pages_cost_the_same_queries_however_many_rows(db, client, role):
     alert = safety.visible_alerts(user).exclude(dyad__cohort=_in_progress(small.cohorts)).first()
     assert alert is not None and alert.dyad.code in after["alerts"][1][2]
     assert '<a href="/alerts/' in alerts and "No alerts here." not in alerts
+
+
+@time_machine.travel(NOW, tick=False)
+def test_long_lists_come_a_page_at_a_time(db, client, monkeypatch):
+    from nurture.staff import alert_views, views
+
+    monkeypatch.setattr(views, "DASHBOARD_ROWS", 2)
+    monkeypatch.setattr(alert_views, "PAGE_SIZE", 2)
+    study = f.make_study()
+    built = scale.build(study, sites=2, cohorts=3, dyads=6, today=TODAY)  # two cohorts in progress per site
+    client.force_login(f.make_user(Role.ADMINISTRATOR, None, "admin"))
+    dashboard = client.get("/").content.decode()
+    in_progress = [c for c in built.cohorts if c.status == CohortStatus.IN_PROGRESS]
+    assert len(in_progress) == 4 and dashboard.count("and 2 more") == 2  # today's meetings, cohorts in progress
+    assert sum(c.name in dashboard for c in in_progress) == 2
+    alerts = list(safety.visible_alerts(scale.User.objects.get(username="admin")).order_by("-created_at", "-pk"))
+    assert len(alerts) > 4
+    first, second = (client.get(f"/alerts/?view=all&page={n}").content.decode() for n in (1, 2))
+    assert f"page 1 of {(len(alerts) + 1) // 2}" in first and 'href="?view=all&amp;page=2" rel="next"' in first
+    assert f'href="/alerts/{alerts[2].pk}/"' in second and f'href="/alerts/{alerts[2].pk}/"' not in first
+
+
+def test_the_quick_select_writes_what_djangos_select_writes():
+    from django import forms
+    from django.utils.safestring import mark_safe
+
+    from nurture.staff.forms import QuickSelect
+
+    choices = [("", "All <cohorts>"), (1, "Mothers & babies' group"), (2, mark_safe("<b>Two</b>")),
+               ("Site <B>", [(3, "Three"), (4, "Four")])]
+    for value in ("", "2", "4", None):
+        attrs = {"id": "id_cohort", "required": False, "autofocus": True}
+        assert (QuickSelect(choices=choices, attrs=attrs).render("cohort", value)
+                == forms.Select(choices=choices, attrs=attrs).render("cohort", value))

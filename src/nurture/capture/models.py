@@ -68,6 +68,9 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["dyad", "window_opens"]
         constraints = [models.UniqueConstraint(fields=["dyad", "timepoint"], name="one_assessment_per_timepoint")]
+        # The dashboard's lists: due and overdue by closing day, started-not-submitted by start.
+        indexes = [models.Index(fields=["status", "window_closes"], name="assessment_status_closes"),
+                   models.Index(fields=["status", "started_at"], name="assessment_status_started")]
 
     def __str__(self) -> str:
         return f"{self.dyad.code} {self.get_timepoint_display()}"

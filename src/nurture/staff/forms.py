@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +16,32 @@ from nurture.participants import eligibility
 from nurture.participants.enums import TRANSITIONS, EndReason, EnrollmentStatus, Sex
 from nurture.program.enums import WEEKDAYS, DeliveryMode
 from nurture.program.models import Cohort, CurriculumVersion
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python, byte for byte what ``forms.Select``
+    writes. Django renders each option through a template, about 0.1 ms apiece: 100 ms
+    for the thousand cohorts an administrator of a large study filters the participant
+    list by (``bench/staff_pages.py``)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{_escape(widget["name"])}"{flatatt(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
+            parts.extend(f'\n  <option value="{_escape(o["value"])}"{flatatt(o["attrs"])}>{_escape(o["label"])}'
+                         f'</option>\n' for o in options)
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _escape(value) -> str:
+    """What the template's autoescape does: escape unless already safe."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
+
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -192,7 +221,7 @@ class StatusChangeForm(forms.Form):
 
 class ParticipantFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Search"))
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False,
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False, widget=QuickSelect,
                                     empty_label=gettext_lazy("All cohorts"), label=gettext_lazy("Cohort"))
     status = forms.ChoiceField(choices=[("", gettext_lazy("All statuses"))] + EnrollmentStatus.choices,
                                required=False, label=gettext_lazy("Status"))

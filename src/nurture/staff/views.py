@@ -63,21 +63,28 @@ def _site_facilitators(site):
     return User.objects.filter(profile__role=Role.FACILITATOR, profile__site=site, is_active=True).order_by("username")
 
 
+DASHBOARD_ROWS = 25
+
+
 @login_required
 def dashboard(request):
     today = timezone.localdate()
-    sessions = (scoping.visible_sessions(request.user).filter(date=today)
-                .select_related("cohort").order_by("cohort__name", "component"))
-    todays_weeks = sorted({(s.cohort, s.week) for s in sessions}, key=lambda cw: cw[0].name)
+    # One row per cohort and week meeting today (its three groups share the day).
+    todays_weeks = [({"pk": pk, "name": name}, week) for pk, name, week in
+                    scoping.visible_sessions(request.user).filter(date=today)
+                    .values_list("cohort_id", "cohort__name", "week").distinct().order_by("cohort__name", "week")]
     counts = dict(scoping.visible_dyads(request.user).values_list("status").annotate(n=Count("pk")))
     funnel = [(status, counts.get(status.value, 0)) for status in EnrollmentStatus]
-    cohorts = (scoping.visible_cohorts(request.user).in_progress().select_related("curriculum", "site")
-               .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort())))))
+    cohorts = list(scoping.visible_cohorts(request.user).in_progress().select_related("curriculum")
+                   .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort())))))
     upcoming = (scoping.visible_sessions(request.user).filter(date__gt=today, component=Component.MOTHER)
                 .select_related("cohort").order_by("date")[:5])
-    assessments = Assessment.objects.filter(dyad__in=scoping.visible_dyads(request.user)).select_related("dyad")
+    assessments = scoping.of_visible_dyads(request.user, Assessment.objects.select_related("dyad"))
     return render(request, "staff/dashboard.html", {
-        "today": today, "todays_weeks": todays_weeks, "funnel": funnel, "cohorts": cohorts,
+        # Someone who sees a hundred sites gets the first rows and how many more (the cohort list has all).
+        "today": today, "todays_weeks": todays_weeks[:DASHBOARD_ROWS],
+        "todays_more": max(0, len(todays_weeks) - DASHBOARD_ROWS), "funnel": funnel,
+        "cohorts": cohorts[:DASHBOARD_ROWS], "cohorts_more": max(0, len(cohorts) - DASHBOARD_ROWS),
         "upcoming": upcoming,
         "due": assessments.due(today).order_by("window_closes")[:20],
         "overdue": assessments.overdue(today).order_by("window_closes")[:20],
