@@ -112,3 +112,13 @@ def test_the_quick_select_writes_what_djangos_select_writes():
         attrs = {"id": "id_cohort", "required": False, "autofocus": True}
         assert (QuickSelect(choices=choices, attrs=attrs).render("cohort", value)
                 == forms.Select(choices=choices, attrs=attrs).render("cohort", value))
+
+
+def test_the_participant_list_filters_by_a_visible_cohort_only(world, client_for):
+    client = client_for(world.coordinator)
+    page = client.get(f"/participants/?cohort={world.cohort2.pk}").content.decode()
+    assert world.dyad2.code in page and world.dyad1.code not in page
+    assert f'<option value="{world.cohort2.pk}" selected>Cohort 2</option>' in page
+    assert f'<option value="{world.cohort_b.pk}"' not in page
+    other = client.get(f"/participants/?cohort={world.cohort_b.pk}").content.decode()  # another site's: refused
+    assert world.dyad_b.code not in other and world.dyad1.code in other

@@ -25,14 +25,25 @@ class QuickSelect(forms.Select):
     list by (``bench/staff_pages.py``)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{_escape(widget["name"])}"{flatatt(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
-            parts.extend(f'\n  <option value="{_escape(o["value"])}"{flatatt(o["attrs"])}>{_escape(o["label"])}'
-                         f'</option>\n' for o in options)
-            if group_name:
+        # ``ChoiceWidget.optgroups`` without its dict per option: one option is selected
+        # (the first whose value matches), groups are (name, [(value, label)...]) pairs.
+        chosen = set(self.format_value(value))
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        parts = [f'<select name="{_escape(name)}"{flatatt(attrs)}>']
+        has_selected = False
+        for group_value, group_label in self.choices:
+            grouped = isinstance(group_label, (list, tuple))
+            if grouped:
+                parts.append(f'\n  <optgroup label="{_escape(group_value)}">')
+            for option_value, label in group_label if grouped else [(group_value, group_label)]:
+                option_value = "" if option_value is None else option_value
+                selected = (not has_selected or self.allow_multiple_selected) and str(option_value) in chosen
+                has_selected |= selected
+                parts.append(f'\n  <option value="{_escape(option_value)}"{" selected" if selected else ""}>'
+                             f'{_escape(label)}</option>\n')
+            if grouped:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
@@ -221,15 +232,17 @@ class StatusChangeForm(forms.Form):
 
 class ParticipantFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Search"))
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), required=False, widget=QuickSelect,
-                                    empty_label=gettext_lazy("All cohorts"), label=gettext_lazy("Cohort"))
+    # Choices are (id, name) pairs, not Cohort objects: an administrator of a large study
+    # picks from a thousand (``bench/staff_pages.py``).
+    cohort = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, widget=QuickSelect,
+                                    label=gettext_lazy("Cohort"))
     status = forms.ChoiceField(choices=[("", gettext_lazy("All statuses"))] + EnrollmentStatus.choices,
                                required=False, label=gettext_lazy("Status"))
 
     def __init__(self, *args, cohorts=None, names=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if cohorts is not None:
-            self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].choices = [("", _("All cohorts"))] + (
+            list(cohorts.values_list("pk", "name")) if cohorts is not None else [])
         self.fields["q"].widget.attrs.update({
             "type": "search", "autocomplete": "off",
             "placeholder": _("Study id or name") if names else _("Study id")})

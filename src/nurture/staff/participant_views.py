@@ -30,7 +30,7 @@ PAGE_SIZE = 25
 
 @login_required
 def participant_list(request):
-    cohorts = scoping.visible_cohorts(request.user).order_by("name").only("id", "name")
+    cohorts = scoping.visible_cohorts(request.user).order_by("name")
     names = scoping.can_view_identifiers(request.user)
     filters = forms.ParticipantFilterForm(request.GET or None, cohorts=cohorts, names=names)
     dyads = (scoping.visible_dyads(request.user).select_related("cohort", "mother")
