@@ -14,4 +14,8 @@ class Migration(migrations.Migration):
             model_name='alert',
             index=models.Index(fields=['-created_at', '-id'], name='alert_newest_first'),
         ),
+        migrations.AddIndex(
+            model_name='alert',
+            index=models.Index(fields=['status', '-severity', 'created_at'], name='alert_bar_order'),
+        ),
     ]
