@@ -66,6 +66,14 @@ def _site_facilitators(site):
 DASHBOARD_ROWS = 25
 
 
+def _first(assessments, order: str, n: int = 20):
+    """The first ``n`` of ``assessments`` by ``order``, with their dyads: the cut is made on
+    the assessments' own index, and only those ``n`` rows are joined to their dyads (one
+    query; joining first made PostgreSQL hash every dyad of the study)."""
+    return (Assessment.objects.filter(pk__in=assessments.order_by(order, "pk").values("pk")[:n])
+            .select_related("dyad").order_by(order, "pk"))
+
+
 @login_required
 def dashboard(request):
     today = timezone.localdate()
@@ -79,16 +87,16 @@ def dashboard(request):
                    .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort())))))
     upcoming = (scoping.visible_sessions(request.user).filter(date__gt=today, component=Component.MOTHER)
                 .select_related("cohort").order_by("date")[:5])
-    assessments = scoping.of_visible_dyads(request.user, Assessment.objects.select_related("dyad"))
+    assessments = scoping.of_visible_dyads(request.user, Assessment.objects.all())
     return render(request, "staff/dashboard.html", {
         # Someone who sees a hundred sites gets the first rows and how many more (the cohort list has all).
         "today": today, "todays_weeks": todays_weeks[:DASHBOARD_ROWS],
         "todays_more": max(0, len(todays_weeks) - DASHBOARD_ROWS), "funnel": funnel,
         "cohorts": cohorts[:DASHBOARD_ROWS], "cohorts_more": max(0, len(cohorts) - DASHBOARD_ROWS),
         "upcoming": upcoming,
-        "due": assessments.due(today).order_by("window_closes")[:20],
-        "overdue": assessments.overdue(today).order_by("window_closes")[:20],
-        "incomplete": assessments.filter(status=AssessmentStatus.IN_PROGRESS).order_by("started_at")[:20],
+        "due": _first(assessments.due(today), "window_closes"),
+        "overdue": _first(assessments.overdue(today), "window_closes"),
+        "incomplete": _first(assessments.filter(status=AssessmentStatus.IN_PROGRESS), "started_at"),
     })
 
 
