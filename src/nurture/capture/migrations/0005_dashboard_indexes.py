@@ -12,10 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='assessment',
-            index=models.Index(fields=['status', 'window_closes'], name='assessment_status_closes'),
-        ),
-        migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['status', 'started_at'], name='assessment_status_started'),
+            index=models.Index(fields=['window_closes'], name='assessment_window_closes'),
         ),
     ]
