@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -73,7 +74,8 @@ def main() -> None:
     else:
         os.environ.pop("NURTURE_DATABASE_URL", None)
         engine = "SQLite"
-    os.environ["NURTURE_VAR_DIR"] = tempfile.mkdtemp(prefix="nurture-staff-")
+    var = tempfile.mkdtemp(prefix="nurture-staff-")
+    os.environ["NURTURE_VAR_DIR"] = var
     os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
@@ -84,6 +86,10 @@ def main() -> None:
     finally:
         if engine == "PostgreSQL":
             _drop_postgres(server_url)
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(var, ignore_errors=True)
 
 
 def run(args, engine: str) -> None:
