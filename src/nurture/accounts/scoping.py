@@ -92,6 +92,16 @@ def visible_dyads(user) -> QuerySet:
     return _site_filter(user, qs)
 
 
+def of_visible_dyads(user, qs: QuerySet, field: str = "dyad") -> QuerySet:
+    """``qs`` (rows that belong to a dyad through ``field``) limited to the dyads of
+    ``visible_dyads(user)``. A user who sees every dyad (an administrator) gets ``qs``
+    itself: no ``IN (SELECT id FROM every dyad)`` for the database to work through."""
+    role = role_of(user)
+    if role in Role.sees_study_data() and role != Role.FACILITATOR and site_id_of(user) is None:
+        return qs
+    return qs.filter(**{f"{field}__in": visible_dyads(user)})
+
+
 def visible_sites(user) -> QuerySet:
     from nurture.program.models import Site
 

@@ -67,6 +67,8 @@ class Dyad(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # The dashboard's referral-to-completion counts and the participant list's filter.
+        indexes = [models.Index(fields=["status"], name="dyad_status")]
 
     def __str__(self) -> str:
         return self.code

@@ -285,7 +285,7 @@ def visible_alerts(user):
     role = scoping.role_of(user)
     if role is None or role == Role.RESEARCHER:
         return Alert.objects.none()
-    return Alert.objects.filter(dyad__in=scoping.visible_dyads(user))
+    return scoping.of_visible_dyads(user, Alert.objects.all())
 
 
 def is_clinical_responder(user, site_id: int) -> bool:

@@ -191,7 +191,11 @@ class Alert(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["assessment", "instrument", "rule"],
                                                condition=Q(status="open"), name="one_open_alert_per_rule")]
-        indexes = [models.Index(fields=["assessment", "instrument", "rule"])]
+        indexes = [models.Index(fields=["assessment", "instrument", "rule"]),
+                   # The alert list, newest first, a page at a time.
+                   models.Index(fields=["-created_at", "-id"], name="alert_newest_first"),
+                   # The alert bar on every staff page: open alerts, urgent first, oldest first.
+                   models.Index(fields=["status", "-severity", "created_at"], name="alert_bar_order")]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} alert {self.rule} for {self.dyad.code}"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,14 +19,24 @@ from nurture.safety.enums import AlertOutcome, AlertStatus
 
 from .actions import attempt
 
+PAGE_SIZE = 50
 VIEWS = {"unresolved": "Open and acknowledged", "open": "Not yet acknowledged", "all": "All, including closed"}
 
 
+def _count(notifications):
+    """How many of an alert's messages ``notifications`` holds, as a correlated subquery:
+    worked out for the alerts shown, not by grouping every alert with its messages."""
+    return Coalesce(Subquery(notifications.filter(alert=OuterRef("pk")).order_by().values("alert")
+                             .annotate(n=Count("pk")).values("n")), 0)
+
+
 def with_delivery(alerts):
-    """Annotate how many messages each alert queued and how many failed (one query)."""
-    return alerts.annotate(n_messages=Count("notifications", distinct=True),
-                           n_failed=Count("notifications", distinct=True, filter=Q(
-                               notifications__status__in=[NotificationStatus.RETRYING, NotificationStatus.FAILED])))
+    """Annotate how many messages each alert queued and how many failed (no extra query)."""
+    from nurture.notifications.models import Notification
+
+    return alerts.annotate(n_messages=_count(Notification.objects.all()),
+                           n_failed=_count(Notification.objects.filter(
+                               status__in=[NotificationStatus.RETRYING, NotificationStatus.FAILED])))
 
 
 @login_required
@@ -39,8 +51,10 @@ def alert_list(request):
         alerts = alerts.unresolved()
     elif view == "open":
         alerts = alerts.open()
-    alerts = with_delivery(alerts).order_by("-created_at")
-    return render(request, "staff/alert_list.html", {"alerts": alerts[:200], "view": view, "views": VIEWS})
+    alerts = with_delivery(alerts).order_by("-created_at", "-pk")
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/alert_list.html", {"alerts": page.object_list, "page": page, "view": view,
+                                                     "views": VIEWS})
 
 
 class AcknowledgeForm(forms.Form):

@@ -33,8 +33,7 @@ def participant_list(request):
     cohorts = scoping.visible_cohorts(request.user).order_by("name")
     names = scoping.can_view_identifiers(request.user)
     filters = forms.ParticipantFilterForm(request.GET or None, cohorts=cohorts, names=names)
-    dyads = (scoping.visible_dyads(request.user).select_related("cohort", "mother")
-             .prefetch_related("infants").order_by("code"))
+    dyads = scoping.visible_dyads(request.user).order_by("code")
     query = ""
     if filters.is_valid():
         d = filters.cleaned_data
@@ -44,13 +43,14 @@ def participant_list(request):
             dyads = dyads.filter(status=d["status"])
         query = d["q"].strip()
         dyads = participants.search_dyads(request.user, dyads, query)
-        if query and names:
-            dyads = dyads.select_related("mother__identifiers")
-    page = Paginator(dyads, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids first (the study-id index; no joins to sort through), then its rows.
+    page = Paginator(dyads.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = (dyads.filter(pk__in=list(page.object_list)).select_related(
+        "cohort", "mother__identifiers" if query and names else "mother").prefetch_related("infants"))
     keep = request.GET.copy()
     keep.pop("page", None)
     return render(request, "staff/participant_list.html", {
-        "page": page, "dyads": page.object_list, "filters": filters, "query": query,
+        "page": page, "dyads": rows, "filters": filters, "query": query,
         "show_names": bool(query) and names, "keep": keep.urlencode(),
         "can_refer": scoping.can_manage_participants(request.user),
     })

@@ -11,7 +11,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from nurture.capture.enums import AssessmentStatus
 from nurture.capture.models import Assessment
 from nurture.common.errors import NotPermitted
 from nurture.participants.enums import EnrollmentStatus
+from nurture.participants.models import Dyad
 from nurture.program import domain as program
 from nurture.program.enums import AttendanceStatus, CohortStatus, Component
 from nurture.program.models import Attendance
@@ -63,25 +65,45 @@ def _site_facilitators(site):
     return User.objects.filter(profile__role=Role.FACILITATOR, profile__site=site, is_active=True).order_by("username")
 
 
+DASHBOARD_ROWS = 25
+
+
+def _first(assessments, order: str, n: int = 20):
+    """The first ``n`` of ``assessments`` by ``order``, with their dyads: the cut is made on
+    the assessments' own index, and only those ``n`` rows are joined to their dyads (one
+    query; joining first made PostgreSQL hash every dyad of the study)."""
+    return (Assessment.objects.filter(pk__in=assessments.order_by(order, "pk").values("pk")[:n])
+            .select_related("dyad").order_by(order, "pk"))
+
+
 @login_required
 def dashboard(request):
     today = timezone.localdate()
-    sessions = (scoping.visible_sessions(request.user).filter(date=today)
-                .select_related("cohort").order_by("cohort__name", "component"))
-    todays_weeks = sorted({(s.cohort, s.week) for s in sessions}, key=lambda cw: cw[0].name)
+    # One row per cohort and week meeting today (its three groups share the day).
+    todays_weeks = [({"pk": pk, "name": name}, week) for pk, name, week in
+                    scoping.visible_sessions(request.user).filter(date=today)
+                    .values_list("cohort_id", "cohort__name", "week").distinct().order_by("cohort__name", "week")]
     counts = dict(scoping.visible_dyads(request.user).values_list("status").annotate(n=Count("pk")))
     funnel = [(status, counts.get(status.value, 0)) for status in EnrollmentStatus]
-    cohorts = (scoping.visible_cohorts(request.user).in_progress().select_related("curriculum", "site")
-               .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort())))))
+    in_progress = scoping.visible_cohorts(request.user).in_progress()
+    n_in_progress = in_progress.count()
+    # Dyads counted for the rows shown only (a subquery each), not by joining every dyad.
+    on_roster = (Dyad.objects.filter(cohort=OuterRef("pk"), status__in=list(EnrollmentStatus.in_cohort()))
+                 .order_by().values("cohort").annotate(n=Count("pk")).values("n"))
+    cohorts = in_progress.select_related("curriculum").annotate(
+        n_dyads=Coalesce(Subquery(on_roster), 0)).order_by("start_date", "name")[:DASHBOARD_ROWS]
     upcoming = (scoping.visible_sessions(request.user).filter(date__gt=today, component=Component.MOTHER)
                 .select_related("cohort").order_by("date")[:5])
-    assessments = Assessment.objects.filter(dyad__in=scoping.visible_dyads(request.user)).select_related("dyad")
+    assessments = scoping.of_visible_dyads(request.user, Assessment.objects.all())
     return render(request, "staff/dashboard.html", {
-        "today": today, "todays_weeks": todays_weeks, "funnel": funnel, "cohorts": cohorts,
+        # Someone who sees a hundred sites gets the first rows and how many more (the cohort list has all).
+        "today": today, "todays_weeks": todays_weeks[:DASHBOARD_ROWS],
+        "todays_more": max(0, len(todays_weeks) - DASHBOARD_ROWS), "funnel": funnel,
+        "cohorts": cohorts, "cohorts_more": max(0, n_in_progress - DASHBOARD_ROWS),
         "upcoming": upcoming,
-        "due": assessments.due(today).order_by("window_closes")[:20],
-        "overdue": assessments.overdue(today).order_by("window_closes")[:20],
-        "incomplete": assessments.filter(status=AssessmentStatus.IN_PROGRESS).order_by("started_at")[:20],
+        "due": _first(assessments.due(today), "window_closes"),
+        "overdue": _first(assessments.overdue(today), "window_closes"),
+        "incomplete": _first(assessments.filter(status=AssessmentStatus.IN_PROGRESS), "started_at"),
     })
 
 
