@@ -151,6 +151,8 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
                "--escalate-every", "0"]
     if args.threads:
         command += ["--threads", str(args.threads)]
+    if args.workers and server == "gunicorn":
+        command += ["--workers", str(args.workers)]
     server_proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -213,6 +215,7 @@ def main() -> None:
     parser.add_argument("--servers", default="gunicorn,waitress",
                         help="`nurture serve --server` values; the last is the yardstick")
     parser.add_argument("--threads", type=int, default=0, help="--threads for nurture serve (0 = its default)")
+    parser.add_argument("--workers", type=int, default=0, help="--workers for nurture serve (0 = its default)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a mother spends on a page before sending it (0 = hammer the server)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a client waits for one answer")
