@@ -117,3 +117,29 @@ def test_writes_go_on_when_the_lock_file_cannot_be_opened(writer):
     assert _say(proc, "commit") == "inside"
     assert _say(proc) == "after"
     assert _say(proc, "show") == "commit"
+
+
+def test_a_writer_waits_no_longer_than_the_database_timeout(tmp_path):
+    """A transaction that never ends (a hung command) must not hold every save for good:
+    after the database ``timeout`` the writer goes on unqueued, as SQLite alone would."""
+    from django.db.utils import ConnectionHandler
+
+    handler = ConnectionHandler({"default": {"ENGINE": "nurture.common.sqlite", "NAME": str(tmp_path / "db.sqlite3"),
+                                             "OPTIONS": {"timeout": 0.3, "transaction_mode": "IMMEDIATE"}}})
+    conn = handler["default"]
+    lock = tmp_path / "db.sqlite3.writelock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds the queue
+        start = time.monotonic()
+        conn._acquire_write_lock()
+        waited = time.monotonic() - start
+        assert not conn._lock_held and waited >= 0.3, "it gave up the queue only after the timeout"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        conn._acquire_write_lock()
+        assert conn._lock_held and not _free(lock)
+        conn._release_write_lock()
+        assert _free(lock)
+    finally:
+        os.close(fd)
+        conn.close()

@@ -131,3 +131,27 @@ def test_scores_csv_is_what_the_csv_module_writes(tmp_path, ids):
         writer.writerow([r.participant_id, r.timepoint, r.instrument, r.scale,
                          "" if pd.isna(r.score) else f"{r.score:.10g}", r.n_items, r.band or ""])
     assert path.read_text(encoding="utf-8") == expected.getvalue()
+
+
+def test_a_yes_no_is_refused_where_it_was_given_even_beside_a_one():
+    """pandas finds True equal to 1: values are not merged across Python types, so a
+    yes/no answer is refused at its own row and a 1 beside it stays a valid answer."""
+    def table(instrument, items, values):
+        return long([("p", "pre", instrument, i, v) for i, v in zip(items, values, strict=True)])
+
+    with pytest.raises(ResponseError) as caught:
+        score_table(table("epds", ["1", "2"], [1, True]), library())
+    assert (caught.value.row, caught.value.column) == (3, "value") and "True is not a number" in caught.value.problem
+    # a yes/no in an open question is text; the 1 of a rated question beside it is a 1
+    scored = score_table(table("feedback", ["open_helpful", "1"], [True, 1]), library()).scores
+    assert not scored.empty
+
+
+def test_safety_records_come_once_per_hit_whatever_the_index():
+    from nurture.instruments.flags import flag_records
+
+    rows = [("a", "pre", "epds", str(i), "0") for i in range(1, 10)] + [("a", "pre", "epds", "10", "3")]
+    flags = score_table(long(rows), library()).flags
+    assert len(flags) >= 1
+    doubled = pd.concat([flags, flags])  # an index with repeats, as concatenated frames have
+    assert len(flag_records(doubled)) == 2 * len(flags)

@@ -23,11 +23,11 @@ def flag_records(flags: pd.DataFrame) -> list[dict]:
     if flags.empty:
         return []
     keys = pd.DataFrame({
-        "severity": flags["severity"].map(lambda s: SEVERITY_ORDER.get(str(s), 9)),
-        **{c: flags[c].astype(str) for c in ("instrument", "rule", "participant_id", "timepoint")},
-    })
-    order = keys.sort_values(list(keys.columns), kind="stable").index
-    rows = flags.loc[order]
+        "severity": [SEVERITY_ORDER.get(str(s), 9) for s in flags["severity"].tolist()],
+        **{c: flags[c].astype(str).to_numpy() for c in ("instrument", "rule", "participant_id", "timepoint")},
+    })  # a fresh 0..n-1 index: positions, whatever index the hits came with
+    order = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+    rows = flags.iloc[order]
     text = {c: rows[c].astype(str).tolist() for c in ("participant_id", "timepoint", "instrument", "rule",
                                                       "severity", "subject")}
     observed = [None if o is None or (isinstance(o, float) and math.isnan(o)) else float(o)

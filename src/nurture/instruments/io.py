@@ -163,12 +163,12 @@ def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndar
         return None
     try:
         table = pa_csv.read_csv(
-            str(path),  # pyarrow skips a byte-order mark itself
+            pa.input_stream(str(path), compression=None),  # no guessing of compression from the name; BOM skipped
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), null_values=[],
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, ValueError):
+    except (pa.ArrowInvalid, ValueError, OSError):
         return None
 
     def encode(name: str):
@@ -315,7 +315,7 @@ def format_scores(values) -> np.ndarray:
 
 
 def _csv_cell(text: str) -> str:
-    """One cell as the csv module writes it (quoted only when it must be)."""
+    """One cell of a CSV file, quoted only when it holds a comma, a quote or a line break."""
     return '"' + text.replace('"', '""') + '"' if '"' in text or "," in text or "\n" in text or "\r" in text \
         else text
 
@@ -335,7 +335,8 @@ def _text_column(column: pd.Series, *, whole: bool = False) -> tuple[np.ndarray,
 def write_scores(scores: pd.DataFrame, path: Path | None, *, chunk_rows: int = 200_000) -> None:
     """Write scores.csv to ``path`` (whole or not at all) or to standard output.
 
-    The same bytes as ``csv.writer`` with ``\\n`` line ends. Distinct cells are formatted
+    The same bytes as ``csv.writer`` with ``\\n`` line ends (a lone carriage return, which
+    identifiers cannot hold, is quoted too). Distinct cells are formatted
     and quoted once; pyarrow's CSV writer then writes the rows in batches (the text of
     the whole file is never held in memory), or — without pyarrow, or when a cell needed
     quotes — Python joins them, a chunk of rows at a time.

@@ -394,6 +394,10 @@ def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
     labels = np.asarray([str(x).strip() for x in labels], dtype=object)
     if isinstance(values.dtype, pd.CategoricalDtype):
         value_codes, uniques = values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
+    elif values.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in values.tolist()):
+        # pandas finds True equal to 1 (and False to 0): each cell is its own value here,
+        # so a yes/no is refused where it was given and a 1 beside it is still a 1.
+        value_codes, uniques = np.arange(len(values)), values.reset_index(drop=True)
     else:
         value_codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
         uniques = pd.Series(uniques, dtype=values.dtype if len(uniques) else object)

@@ -5,9 +5,11 @@ SQLite's busy handler, which *sleeps* — 1, 2, 5, 10 … up to 100 ms between t
 under a crowd of mothers saving pages at once the cores sit idle while saves wait out
 sleeps long after the lock was freed. Here every writing transaction (``BEGIN
 IMMEDIATE``, which Django issues for ``transaction.atomic``) first takes an exclusive
-``flock`` on ``<database>.writelock``: the kernel hands it to the next waiter the moment
-it is released, across threads and across gunicorn's worker processes alike. The lock is
-released when the transaction commits or rolls back, or the connection closes.
+``flock`` on ``<database>.writelock``, across threads and across gunicorn's worker
+processes alike; a waiting writer tries again every 2 ms at most, so it goes on almost
+the moment the lock is given back. The lock is released when the transaction commits or
+rolls back, or the connection closes. A writer that waited the database ``timeout``
+(20 s) goes on unqueued, and a lock that cannot be taken never stops a save.
 
 Single statements outside a transaction and readers (WAL) are not queued here; they
 keep SQLite's own handling. Where ``fcntl`` does not exist (Windows) and for in-memory
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from django.db.backends.sqlite3 import base
 
@@ -42,7 +45,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _acquire_write_lock(self) -> None:
         path = self._write_lock_path()
-        if path is None or self._lock_held:
+        if path is None or (self._lock_held and self._lock_pid == os.getpid()):
             return
         if self._lock_fd is None or self._lock_pid != os.getpid():  # a forked worker opens its own
             try:
@@ -50,14 +53,45 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 # can queue on a lock file the server made, and the other way round.
                 self._lock_fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
             except OSError as exc:
-                if not DatabaseWrapper._warned:
-                    logger.warning("SQLite writers are not queued (%s: %s); SQLite's own waiting applies",
-                                   path, exc.strerror)
-                    DatabaseWrapper._warned = True
+                self._warn(exc.strerror)
                 return
             self._lock_pid = os.getpid()
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)  # waits without polling; woken on release
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not self._wait_for_write_lock():
+                return
+        except OSError as exc:  # e.g. a file system without flock: never stop a save for it
+            self._warn(f"{exc.strerror}")
+            return
         self._lock_held = True
+
+    def _wait_for_write_lock(self) -> bool:
+        """Try again every few milliseconds (a hundredth of SQLite's longest sleep) for as
+        long as SQLite itself would wait (the database ``timeout``); False when that
+        passed, and the transaction begins unqueued, where SQLite's own waiting decides:
+        a writer that never finishes cannot hold every save for longer than before."""
+        deadline = time.monotonic() + float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        delay = 0.0002
+        while time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(2 * delay, 0.002)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                continue
+            except OSError:
+                return False
+        logger.warning("A writer waited %.0f s for the SQLite write queue; going on unqueued",
+                       float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+        return False
+
+    def _warn(self, why: str) -> None:
+        if not DatabaseWrapper._warned:
+            logger.warning("SQLite writers are not queued (%s: %s); SQLite's own waiting applies",
+                           self._write_lock_path(), why)
+            DatabaseWrapper._warned = True
 
     def _release_write_lock(self) -> None:
         if self._lock_held and self._lock_fd is not None and self._lock_pid == os.getpid():
