@@ -70,3 +70,10 @@ def test_the_file_lines_are_shared_not_copied_into_every_column(tmp_path):
     assert list(lines[:3]) == [2, 3, 4] and len(lines) == 350
     assert frame["value"].attrs["lines"] is lines
     assert frame[frame["item"] == "3"].attrs["lines"] is lines
+
+
+def test_a_plain_csv_named_like_a_compressed_file_is_read_as_it_is(tmp_path):
+    path = tmp_path / "items.csv.gz"
+    path.write_text("participant_id,timepoint,instrument,item,value\nP1,pre,gad7,1,2\n", encoding="utf-8")
+    frame = read_item_responses(path)
+    assert list(frame["value"]) == ["2"] and list(frame.attrs["lines"]) == [2]
