@@ -95,7 +95,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _release_write_lock(self) -> None:
         if self._lock_held and self._lock_fd is not None and self._lock_pid == os.getpid():
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            except OSError:  # after a commit, never turn a stored answer into an error page;
+                os.close(self._lock_fd)  # closing the file gives the lock back in any case
+                self._lock_fd = self._lock_pid = None
         self._lock_held = False
 
     def _start_transaction_under_autocommit(self):
