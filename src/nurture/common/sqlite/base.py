@@ -18,6 +18,7 @@ databases (tests) this is Django's backend unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -98,7 +99,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             try:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             except OSError:  # after a commit, never turn a stored answer into an error page;
-                os.close(self._lock_fd)  # closing the file gives the lock back in any case
+                with contextlib.suppress(OSError):  # closing the file gives the lock back anyway
+                    os.close(self._lock_fd)
                 self._lock_fd = self._lock_pid = None
         self._lock_held = False
 
