@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.e2e
 
 AXE = Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"
@@ -123,14 +125,6 @@ def test_the_survey_is_accessible_and_can_be_completed_with_the_keyboard_alone(s
     problems += serious_violations(page)
     phone.close()
     assert problems == [], "\n".join(problems)
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("nurture-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def test_the_main_staff_pages_have_no_serious_accessibility_violations(server, browser):

@@ -6,17 +6,11 @@ import re
 
 import pytest
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.e2e
 
 REVEALING = re.compile(r"NC-\d|\bPre\b|\bPost\b|Cohort \d|videos|secure drive")
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("nurture-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def rate_every_item(page, skip: str | None = None):

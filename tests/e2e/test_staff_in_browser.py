@@ -8,15 +8,9 @@ import re
 
 import pytest
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("nurture-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
 
 
 def submit(page, name):

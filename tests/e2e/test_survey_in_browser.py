@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from .helpers import log_in
+
 pytestmark = pytest.mark.e2e
 
 
@@ -102,11 +104,7 @@ def test_a_mother_completes_the_survey_on_a_phone_in_spanish_and_staff_acknowled
 
     staff = browser.new_context(viewport={"width": 1280, "height": 900})
     page = staff.new_page()
-    page.goto(server["base"] + "/login/")
-    page.get_by_label("Username").fill("facilitator")
-    page.get_by_label("Password").fill("nurture-demo")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
+    log_in(page, server["base"], "facilitator")
     banner = page.get_by_role("alert", name="Open safety alerts")
     assert banner.is_visible()
     with page.expect_navigation():

@@ -3,13 +3,10 @@ the line numbers and the scores of the row-by-row reader."""
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from nurture.instruments import io as response_io
 from nurture.instruments import library, score_table
 from nurture.instruments.io import read_item_responses
-
-pytest.importorskip("pyarrow")
 
 
 def rows_reader(monkeypatch):
