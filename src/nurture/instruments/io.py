@@ -298,22 +298,6 @@ def relocate(exc: ResponseError, frame: pd.DataFrame, source: str) -> ResponseEr
     return ResponseError(exc.problem, row=row, column=exc.column, source=source)
 
 
-def format_scores(values) -> np.ndarray:
-    """Scores as the text written to scores.csv (``%.10g``; empty when missing), as an object array.
-
-    Whole numbers, most scores, are converted in one array operation; only fractional
-    scores (means, prorated totals) are formatted one by one.
-    """
-    values = np.asarray(values, dtype=float)
-    out = np.full(len(values), "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        whole = (np.floor(values) == values) & (np.abs(values) < 1e9) & ~((values == 0) & np.signbit(values))
-    out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
-    rest = np.flatnonzero(~whole & ~np.isnan(values))
-    out[rest] = [f"{v:.10g}" for v in values[rest].tolist()]
-    return out
-
-
 def _csv_cell(text: str) -> str:
     """One cell of a CSV file, quoted only when it holds a comma, a quote or a line break."""
     return '"' + text.replace('"', '""') + '"' if '"' in text or "," in text or "\n" in text or "\r" in text \
@@ -344,8 +328,9 @@ def write_scores(scores: pd.DataFrame, path: Path | None, *, chunk_rows: int = 2
     columns = []
     for name in SCORES_CSV_COLUMNS:
         if name == "score":
+            # scores take few distinct values: each is formatted once (%.10g; missing → empty)
             codes, uniques = pd.factorize(scores["score"].to_numpy(dtype=float, na_value=np.nan), sort=False)
-            cells = [*format_scores(uniques), ""]
+            cells = [f"{v:.10g}" for v in uniques.tolist()] + [""]
             columns.append((codes % len(cells), cells))
         else:
             columns.append(_text_column(scores[name], whole=name == "n_items"))

@@ -342,18 +342,8 @@ def _as_cell(value):
 
 
 def _parse_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return (numbers, is_na, is_blank, is_bad) for a value column of any dtype."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = pd.Series(values.cat.categories)
-        num, na, blank, bad = _parse_values(cats.astype(object))
-        codes = values.cat.codes.to_numpy()
-        missing = codes < 0
-        codes = np.where(missing, 0, codes)
-        if len(cats) == 0:
-            n = len(values)
-            return np.full(n, np.nan), np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool)
-        return (np.where(missing, np.nan, num[codes]), np.where(missing, False, na[codes]),
-                np.where(missing, True, blank[codes]), np.where(missing, False, bad[codes]))
+    """Return (numbers, is_na, is_blank, is_bad) for the distinct values of a value column
+    (:func:`_parse` hands it the categories or the factorized values, never a categorical)."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         num = values.to_numpy(dtype=float)
         blank = np.isnan(num)

@@ -72,7 +72,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         long as SQLite itself would wait (the database ``timeout``); False when that
         passed, and the transaction begins unqueued, where SQLite's own waiting decides:
         a writer that never finishes cannot hold every save for longer than before."""
-        deadline = time.monotonic() + float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        deadline = time.monotonic() + timeout
         delay = 0.0002
         while time.monotonic() < deadline:
             time.sleep(delay)
@@ -84,8 +85,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 continue
             except OSError:
                 return False
-        logger.warning("A writer waited %.0f s for the SQLite write queue; going on unqueued",
-                       float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+        logger.warning("A writer waited %.0f s for the SQLite write queue; going on unqueued", timeout)
         return False
 
     def _warn(self, why: str) -> None:
