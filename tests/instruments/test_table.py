@@ -155,3 +155,42 @@ def test_safety_records_come_once_per_hit_whatever_the_index():
     assert len(flags) >= 1
     doubled = pd.concat([flags, flags])  # an index with repeats, as concatenated frames have
     assert len(flag_records(doubled)) == 2 * len(flags)
+
+
+def _summary_one_record_at_a_time(records, limit):
+    """The summary as it was built before, record by record: the reference for the columnar one."""
+    lines = [f"safety: {len(records)} rule hit(s) for {len({r['participant_id'] for r in records})} "
+             "participant(s); nothing is stored, so no alert is raised: follow them up"]
+    groups = {}
+    for r in records:
+        groups.setdefault((r["severity"], r["instrument"], r["rule"], r["subject"]), []).append(r)
+    for (severity, instrument, rule, subject), hits in groups.items():
+        shown = ", ".join(f"{h['participant_id']} {h['timepoint']}" for h in hits[:limit])
+        more = f" and {len(hits) - limit} more" if len(hits) > limit else ""
+        lines.append(f"  {severity.replace('_', '-'):<9} {instrument} {rule} ({subject}): {shown}{more}")
+    return lines
+
+
+def test_safety_summary_from_the_frame_equals_the_summary_of_the_records():
+    from nurture.instruments.flags import flag_records, summary_lines
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for p in range(60):  # ids that sort differently as text and as numbers, several timepoints, three instruments
+        for tp in ("pre", "post"):
+            epds = {str(i): str(rng.integers(0, 4)) for i in range(1, 11) if rng.random() > 0.1}
+            rows += [(f"M{p}", tp, "epds", k, v) for k, v in epds.items()]
+            rows += [(f"M{p}", tp, "gad7", str(i), str(rng.integers(0, 4))) for i in range(1, 8)]
+            rows += [(f"M{p}", tp, "phq9", str(i), str(rng.integers(0, 4))) for i in range(1, 10)
+                     if i != 9 or rng.random() > 0.2]
+    frame = long(rows).sample(frac=1, random_state=3).reset_index(drop=True)  # hits found out of order
+    flags = score_table(frame, library()).flags
+    flags = pd.concat([flags.iloc[::2], flags.iloc[1::2]])  # an index with gaps and in no order
+    records = flag_records(flags)
+    assert len({(r["severity"], r["instrument"], r["rule"]) for r in records}) >= 4
+    for limit in (3, 20, 1000):
+        expected = _summary_one_record_at_a_time(records, limit)
+        assert summary_lines(flags, limit=limit) == expected
+        assert summary_lines(records, limit=limit) == expected
+    assert any(" more" in line for line in summary_lines(flags, limit=3))
+    assert summary_lines(flags.iloc[:0]) == summary_lines([]) == ["safety: no rule hits"]

@@ -16,7 +16,6 @@ def score(
     """
     from nurture.instruments import library, score_table
     from nurture.instruments.errors import ResponseError
-    from nurture.instruments.flags import flag_records
     from nurture.instruments.io import read_item_responses, relocate, write_scores
 
     if output is not None:
@@ -34,13 +33,14 @@ def score(
         missing = int(result.scores["score"].isna().sum())
         typer.echo(f"Scored {len(result.scores)} scales for {frame['participant_id'].nunique()} participants "
                    f"({missing} missing) -> {output}", err=True)
-    echo_safety(flag_records(result.flags))
+    echo_safety(result.flags)  # summarised from the frame: no record per hit is needed here
 
 
-def echo_safety(records: list[dict], *, stored: bool = False) -> None:
-    """The safety summary on stderr (nothing when there are no hits)."""
+def echo_safety(hits, *, stored: bool = False) -> None:
+    """The safety summary on stderr (nothing when there are no hits): ``hits`` are
+    ``flag_records`` or the flags frame itself."""
     from nurture.instruments.flags import summary_lines
 
-    if records:
-        for line in summary_lines(records, stored=stored):
+    if len(hits):
+        for line in summary_lines(hits, stored=stored):
             typer.echo(line, err=True)

@@ -14,20 +14,30 @@ import pandas as pd
 SEVERITY_ORDER = {"urgent": 0, "follow_up": 1}
 
 
+_TEXT = ("instrument", "rule", "participant_id", "timepoint")
+
+
+def _in_order(flags: pd.DataFrame) -> pd.DataFrame:
+    """The hits most severe first, then by instrument, rule, participant, timepoint.
+
+    Sorted as columns (a stable sort, so hits that tie keep the order they were found in),
+    by position: whatever index the hits came with, each comes out once.
+    """
+    keys = pd.DataFrame({
+        "severity": flags["severity"].astype(str).map(SEVERITY_ORDER).fillna(9).to_numpy(),
+        **{c: flags[c].astype(str).to_numpy() for c in _TEXT},
+    })  # a fresh 0..n-1 index: positions
+    return flags.iloc[keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()]
+
+
 def flag_records(flags: pd.DataFrame) -> list[dict]:
     """One dict per rule hit, most severe first, then by instrument, rule, participant, timepoint.
 
-    Sorted as columns (a stable sort, so hits that tie keep the order they were found in),
-    then turned into dicts in one pass: a large file can hold hundreds of thousands of hits.
+    Turned into dicts in one pass: a large file can hold hundreds of thousands of hits.
     """
     if flags.empty:
         return []
-    keys = pd.DataFrame({
-        "severity": [SEVERITY_ORDER.get(str(s), 9) for s in flags["severity"].tolist()],
-        **{c: flags[c].astype(str).to_numpy() for c in ("instrument", "rule", "participant_id", "timepoint")},
-    })  # a fresh 0..n-1 index: positions, whatever index the hits came with
-    order = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
-    rows = flags.iloc[order]
+    rows = _in_order(flags)
     text = {c: rows[c].astype(str).tolist() for c in ("participant_id", "timepoint", "instrument", "rule",
                                                       "severity", "subject")}
     observed = [None if o is None or (isinstance(o, float) and math.isnan(o)) else float(o)
@@ -38,22 +48,29 @@ def flag_records(flags: pd.DataFrame) -> list[dict]:
                                              text["rule"], text["severity"], text["subject"], observed, strict=True)]
 
 
-def summary_lines(records: list[dict], *, limit: int = 20, stored: bool = False) -> list[str]:
-    """A short human summary: one line per rule with the participants it fired for.
+def summary_lines(hits: list[dict] | pd.DataFrame, *, limit: int = 20, stored: bool = False) -> list[str]:
+    """A short human summary: one line per rule with the participants it fired for (the
+    first ``limit`` in the order of :func:`flag_records`, and how many more).
 
-    ``stored``: the answers went into the study database, where the same rules raised alerts.
+    ``hits``: the records of :func:`flag_records`, or the flags frame itself — a large
+    file's summary then needs no record per hit. ``stored``: the answers went into the
+    study database, where the same rules raised alerts.
     """
-    if not records:
+    frame = hits if isinstance(hits, pd.DataFrame) else pd.DataFrame(hits, columns=[*_TEXT, "severity", "subject"])
+    if frame.empty:
         return ["safety: no rule hits"]
-    people = {r["participant_id"] for r in records}
+    rows = _in_order(frame)
+    text = pd.DataFrame({c: rows[c].astype(str).to_numpy() for c in (*_TEXT, "severity", "subject")})
     consequence = ("the study's alerts for them are listed above" if stored else
                    "nothing is stored, so no alert is raised: follow them up")
-    lines = [f"safety: {len(records)} rule hit(s) for {len(people)} participant(s); {consequence}"]
-    groups: dict[tuple, list[dict]] = {}
-    for r in records:
-        groups.setdefault((r["severity"], r["instrument"], r["rule"], r["subject"]), []).append(r)
-    for (severity, instrument, rule, subject), hits in groups.items():
-        shown = ", ".join(f"{h['participant_id']} {h['timepoint']}" for h in hits[:limit])
-        more = f" and {len(hits) - limit} more" if len(hits) > limit else ""
-        lines.append(f"  {severity.replace('_', '-'):<9} {instrument} {rule} ({subject}): {shown}{more}")
+    lines = [f"safety: {len(text)} rule hit(s) for {text['participant_id'].nunique()} participant(s); "
+             f"{consequence}"]
+    groups = text.groupby(["severity", "instrument", "rule", "subject"], sort=False)  # in order of first hit
+    shown = groups.head(limit)
+    names = (shown["participant_id"] + " " + shown["timepoint"]).groupby(
+        [shown["severity"], shown["instrument"], shown["rule"], shown["subject"]], sort=False).agg(", ".join)
+    for (severity, instrument, rule, subject), count in groups.size().items():
+        more = f" and {count - limit} more" if count > limit else ""
+        lines.append(f"  {severity.replace('_', '-'):<9} {instrument} {rule} ({subject}): "
+                     f"{names[(severity, instrument, rule, subject)]}{more}")
     return lines
