@@ -194,3 +194,31 @@ def test_safety_summary_from_the_frame_equals_the_summary_of_the_records():
         assert summary_lines(records, limit=limit) == expected
     assert any(" more" in line for line in summary_lines(flags, limit=3))
     assert summary_lines(flags.iloc[:0]) == summary_lines([]) == ["safety: no rule hits"]
+
+
+def test_categorical_scores_hold_the_same_values_and_write_the_same_file(tmp_path):
+    """``nurture score`` asks for categorical text columns: the same cells, the same scores.csv."""
+    from nurture.instruments.io import write_scores
+
+    rng = np.random.default_rng(8)
+    rows = []
+    for p in ("P,3", "P1", "p2", "P10"):  # one id that needs quotes in the file
+        for tp in ("post", "pre"):
+            for instrument_id in ("epds", "ibqr_vsf", "pss"):  # bands, scales without bands, missing scores
+                for item in inst(instrument_id).rated_items:
+                    if rng.random() < (0.6 if instrument_id == "ibqr_vsf" and p == "p2" else 0.05):
+                        continue
+                    rows.append((p, tp, instrument_id, item.id, str(rng.choice(item.values))))
+    frame = long(rows)
+    plain = score_table(frame, library()).scores
+    codes = score_table(frame, library(), categorical=True).scores
+    assert isinstance(codes["participant_id"].dtype, pd.CategoricalDtype)
+    assert plain["score"].isna().any() and plain["band"].isna().any() and plain["band"].notna().any()
+    assert list(codes.columns) == list(plain.columns)
+    for column in plain.columns:
+        assert [None if pd.isna(v) else v for v in codes[column].astype(object)] == \
+            [None if pd.isna(v) else v for v in plain[column]], column
+    write_scores(plain, tmp_path / "plain.csv")
+    write_scores(codes, tmp_path / "codes.csv")
+    assert (tmp_path / "codes.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    assert b'"P,3"' in (tmp_path / "codes.csv").read_bytes()

@@ -25,7 +25,7 @@ def score(
     except ResponseError as exc:
         fail(str(exc))
     try:
-        result = score_table(frame, library(), source=items.name, row_offset=0)
+        result = score_table(frame, library(), source=items.name, row_offset=0, categorical=True)
     except ResponseError as exc:
         fail(str(relocate(exc, frame, items.name)))
     write_scores(result.scores, output)

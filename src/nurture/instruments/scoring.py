@@ -482,8 +482,13 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
 # --------------------------------------------------------------------------- whole tables
 
 
-def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: int = 2) -> TableScores:
+def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: int = 2,
+                categorical: bool = False) -> TableScores:
     """Score a long table of item responses (the ``item_responses.csv`` format).
+
+    ``categorical``: the scores' text columns (ids, instrument, scale, band, versions) come
+    as pandas categoricals, codes into their distinct values, rather than one Python string
+    per row — the same values, for a caller that only writes them out (``nurture score``).
 
     Validates every row first: an unknown instrument or item, a value outside the
     coding, ``na`` where it is not allowed, or two answers to the same item by the
@@ -498,9 +503,8 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
     if n == 0:
         return TableScores(pd.DataFrame(columns=SCORE_COLUMNS), pd.DataFrame(columns=FLAG_COLUMNS))
     for col in ("participant_id", "timepoint", "instrument", "item"):
-        blank = _blank_mask(frame[col])
-        if blank.any():
-            k = int(np.flatnonzero(blank)[0])
+        k = _first_blank(frame[col])
+        if k is not None:
             raise ResponseError(f"{col} is empty", row=k + row_offset, column=col, source=source)
     p_codes, p_uniques = _codes(frame["participant_id"])
     t_codes, t_uniques = _codes(frame["timepoint"])
@@ -534,7 +538,7 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
         resp, scores, flags = parts
         score_parts.append((inst, resp, scores))
         flag_parts.append((inst, flags))
-    return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes)
+    return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes, categorical)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -545,12 +549,18 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int32), np.asarray(uniques, dtype=object)
 
 
-def _blank_mask(column: pd.Series) -> np.ndarray:
+def _first_blank(column: pd.Series) -> int | None:
+    """The position of the first empty (or missing) cell, None when there is none."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         cats = np.array([str(c).strip() == "" for c in column.cat.categories] + [True])
-        return cats[column.cat.codes.to_numpy()]  # code -1 (missing) picks the final True
-    text = column.astype(object)
-    return text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
+        codes = column.cat.codes.to_numpy()
+        if not cats[:-1].any() and (len(codes) == 0 or codes.min() >= 0):
+            return None  # no empty category and no missing cell: nothing to look for row by row
+        blank = cats[codes]  # code -1 (missing) picks the final True
+    else:
+        text = column.astype(object)
+        blank = text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy()
+    return int(np.flatnonzero(blank)[0]) if blank.any() else None
 
 
 def _score_rows(inst, parsed, rows, resp_codes, n_resp, row_offset):
@@ -592,7 +602,17 @@ def _table_flags(inst, matrix, results) -> list[tuple]:
     return out
 
 
-def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes) -> TableScores:
+def _labelled(codes: np.ndarray, labels, categorical: bool):
+    """Text for each code: a categorical over the distinct labels, or an object array."""
+    if categorical:
+        inverse, labels = pd.factorize(np.asarray(labels, dtype=object))  # distinct; a missing label → -1
+        return pd.Categorical.from_codes(inverse[codes] if len(inverse) else codes,
+                                         categories=pd.Index(labels, dtype=object))
+    return np.asarray(labels, dtype=object)[codes]
+
+
+def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes,
+              categorical: bool = False) -> TableScores:
     # Map each respondent code back to its participant and timepoint labels.
     n_resp = int(resp_codes.max()) + 1
     resp_p = np.arange(n_resp) // len(t_uniques)
@@ -630,11 +650,12 @@ def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, r
     order = np.lexsort((arrays["block"], resp_t[resp], resp_p[resp]))
     arrays = {k: v[order] for k, v in arrays.items()}
     resp, block = arrays["resp"], arrays["block"]
-    meta_cols = [np.array([m[i] for m in meta], dtype=object)[block] for i in range(4)]
+    meta_cols = [_labelled(block, [m[i] for m in meta], categorical) for i in range(4)]
     scores = pd.DataFrame({
-        "participant_id": p_labels[resp_p[resp]], "timepoint": t_labels[resp_t[resp]],
+        "participant_id": _labelled(resp_p[resp], p_labels, categorical),
+        "timepoint": _labelled(resp_t[resp], t_labels, categorical),
         "instrument": meta_cols[0], "scale": meta_cols[1], "score": arrays["score"],
-        "n_items": arrays["n_items"], "band": np.array(band_labels, dtype=object)[arrays["band"]],
+        "n_items": arrays["n_items"], "band": _labelled(arrays["band"], band_labels, categorical),
         "prorated": arrays["prorated"], "missing_reason": arrays["reason"],
         "instrument_version": meta_cols[2], "scoring_version": meta_cols[3],
     }, columns=SCORE_COLUMNS)
