@@ -173,7 +173,7 @@ def resolve_token(token: str, now: dt.datetime | None = None) -> SurveyLink:
     now = now or timezone.now()
     if not token or len(token) > 100:
         raise InvalidLink("unknown")
-    link = (SurveyLink.objects.select_related("assessment__dyad__site", "assessment__dyad__study")
+    link = (SurveyLink.objects.select_related("assessment")
             .filter(token_hash=SurveyLink.hash_token(token)).first())
     if link is None:
         raise InvalidLink("unknown")
