@@ -102,3 +102,42 @@ def test_the_jobs_run_in_one_worker_which_is_replaced_when_it_dies(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
+    """Each worker counts unknown links in its own memory; together they must still let one
+    address try no more than the limit, however the connections spread over the workers."""
+    import http.client
+
+    from nurture.survey.throttle import GUESS_LIMIT
+
+    env = environment(tmp_path)
+    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), "--workers", "3", "--no-jobs"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = Output(proc)
+    try:
+        output.wait_for(BOOTED, 3)
+        statuses = []
+        for i in range(4 * GUESS_LIMIT):  # a new connection each time, so the workers share them
+            deadline = time.monotonic() + 30
+            while True:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    conn.request("GET", f"/s/guess-{i}/")
+                    statuses.append(conn.getresponse().status)
+                    break
+                except ConnectionRefusedError:
+                    assert time.monotonic() < deadline, "the server did not answer"
+                    time.sleep(0.2)
+                finally:
+                    conn.close()
+        assert set(statuses) == {404, 429}
+        assert statuses.count(404) <= GUESS_LIMIT, statuses
+        assert statuses[-GUESS_LIMIT:] == [429] * GUESS_LIMIT  # every worker has blocked the address
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

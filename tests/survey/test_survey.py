@@ -67,6 +67,23 @@ def test_guessing_tokens_is_rate_limited(client, survey):
     assert client.get(f"/s/{token}/").status_code == 429
 
 
+def test_each_server_process_blocks_guessing_at_its_share_of_the_limit(client, survey, monkeypatch):
+    from nurture.accounts.models import AuditEvent
+    from nurture.survey import throttle
+
+    _, token = survey
+    monkeypatch.setattr(throttle, "PROCESSES", 1)  # restored after the test
+    throttle.share_among(3)  # three workers, each counting apart: 6 each, 18 in all
+    assert throttle.guess_limit() == 6
+    for i in range(6):
+        assert client.get(f"/s/guess{i}/").status_code == 404
+    assert client.get(f"/s/{token}/").status_code == 429
+    assert AuditEvent.objects.filter(summary__contains="after 6 unknown links").filter(
+        summary__contains="one of 3 server processes").count() == 1
+    throttle.share_among(64)  # more processes than the limit: one guess each
+    assert throttle.guess_limit() == 1
+
+
 def test_a_whole_survey_in_spanish_with_autosave_review_and_submit(client, world, survey):
     assessment, token = survey
     assert "Comenzar" in client.get(f"/s/{token}/?lang=es").content.decode()

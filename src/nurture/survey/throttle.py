@@ -8,7 +8,14 @@
   each answer as it is chosen is one request; a long questionnaire needs about a hundred),
   so a leaked or scripted link cannot flood the answers and the alerts they raise.
 
-Counters live in Django's cache. The first block of an address is audited.
+Counters live in Django's cache, which is each server process's own memory. Under
+``nurture serve``'s worker processes the guessing limit is therefore shared out: each of
+``PROCESSES`` processes blocks an address after ``GUESS_LIMIT // PROCESSES`` unknown links,
+so all of them together let it try at most ``GUESS_LIMIT`` (one each when there are more
+processes than that). The per-link limit stays whole in each process: a mother's phone
+keeps one connection, served by one process, and her long questionnaire must never be cut
+short; across processes a flooded link is slowed by at most ``PROCESSES`` times the limit.
+The first block of an address (in a process) is audited.
 """
 
 from __future__ import annotations
@@ -22,6 +29,18 @@ from nurture.common.proxy import client_key
 GUESS_LIMIT = 20
 LINK_LIMIT = 600
 WINDOW_SECONDS = 600
+PROCESSES = 1  # server processes that count apart; `nurture serve` sets it before its workers fork
+
+
+def share_among(processes: int) -> None:
+    """The server runs ``processes`` worker processes, each with its own counters."""
+    global PROCESSES
+    PROCESSES = max(1, int(processes))
+
+
+def guess_limit() -> int:
+    """Unknown links one process lets an address try within the window."""
+    return max(1, GUESS_LIMIT // PROCESSES)
 
 
 def _address_key(request) -> str:
@@ -44,16 +63,17 @@ def _count(key: str) -> int:
 
 def is_blocked(request, token: str = "") -> bool:
     """The address guessed too often, or this link was asked for too often (counted here)."""
-    if cache.get(_address_key(request), 0) >= GUESS_LIMIT:
+    if cache.get(_address_key(request), 0) >= guess_limit():
         return True
     return bool(token) and _count(_link_key(token)) > LINK_LIMIT
 
 
 def record_failure(request) -> None:
-    if _count(_address_key(request)) == GUESS_LIMIT:
+    if _count(_address_key(request)) == guess_limit():
         from nurture.accounts import audit
         from nurture.accounts.enums import AuditAction
 
         audit.record(None, AuditAction.REFUSED, object_type="capture.SurveyLink",
-                     summary=f"Survey links blocked for {client_key(request)} after {GUESS_LIMIT} unknown links "
-                             f"in {WINDOW_SECONDS // 60} minutes")
+                     summary=f"Survey links blocked for {client_key(request)} after {guess_limit()} unknown links "
+                             f"in {WINDOW_SECONDS // 60} minutes" + (f" (in one of {PROCESSES} server processes)"
+                                                                     if PROCESSES > 1 else ""))
