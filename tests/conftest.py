@@ -82,3 +82,12 @@ def sms_in_memory(settings):
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """The survey-link guessing counts are files every server process shares (under the var
+    folder): no test starts with another's."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()

@@ -292,6 +292,14 @@ OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
 # ``nurture check`` reports a backup older than this (``nurture backup`` runs daily, docs/deploy.md).
 BACKUP_MAX_AGE_HOURS = env_int("NURTURE_BACKUP_MAX_AGE_HOURS", 26)
 
+# Each server process's own memory, and (``throttle``) files every process shares: the
+# survey-link guessing counts, which must hold across ``nurture serve``'s worker processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                 "LOCATION": VAR_DIR / "throttle", "OPTIONS": {"MAX_ENTRIES": 100_000}},
+}
+
 SESSION_COOKIE_AGE = env_int("NURTURE_SESSION_HOURS", 8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

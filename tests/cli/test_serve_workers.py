@@ -105,8 +105,8 @@ def test_the_jobs_run_in_one_worker_which_is_replaced_when_it_dies(tmp_path):
 
 
 def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
-    """Each worker counts unknown links in its own memory; together they must still let one
-    address try no more than the limit, however the connections spread over the workers."""
+    """The workers share one count of an address's unknown links: together they let it try
+    no more than the limit, however its connections spread over them."""
     import http.client
 
     from nurture.survey.throttle import GUESS_LIMIT
@@ -136,8 +136,14 @@ def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
                 finally:
                     conn.close()
         assert set(statuses) == {404, 429}
-        assert statuses.count(404) <= GUESS_LIMIT, statuses
+        assert statuses.count(404) == GUESS_LIMIT, statuses
         assert statuses[-GUESS_LIMIT:] == [429] * GUESS_LIMIT  # every worker has blocked the address
+        audited = subprocess.run([sys.executable, "-c", (
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='nurture.settings'; django.setup()\n"
+            "from nurture.accounts.models import AuditEvent\n"
+            "print(AuditEvent.objects.filter(summary__startswith='Survey links blocked').count())")],
+            env=env, capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+        assert audited == "1"  # one block, seen by every worker, audited once
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -99,10 +99,8 @@ def _serve_gunicorn(application, *, host: str, port: int, workers: int, threads:
     from gunicorn.app.base import BaseApplication
 
     from nurture import jobs as background
-    from nurture.survey import throttle
 
     lock = settings.VAR_DIR / "jobs.lock"
-    throttle.share_among(workers)  # set in the arbiter, so every forked worker counts its share
 
     def post_worker_init(worker) -> None:
         if jobs:

@@ -3,44 +3,38 @@
 * Guessing: an address (an IPv6 /64 counts as one) that tried ``GUESS_LIMIT`` unknown
   links within ``WINDOW_SECONDS`` gets 429 on every link page until the window ends.
   Behind a trusted proxy this is the mother's own address, never the proxy's, so one
-  person's typos or guesses block nobody else.
+  person's typos or guesses block nobody else. These counts are shared by every server
+  process (``nurture serve`` runs one per core): they live in the ``throttle`` cache, files
+  under ``var/throttle``, and each is updated under a lock. They are written only when an
+  unknown link is asked for; a mother's own requests only read them.
 * Per link: one link answers at most ``LINK_LIMIT`` requests within the window (saving
   each answer as it is chosen is one request; a long questionnaire needs about a hundred),
-  so a leaked or scripted link cannot flood the answers and the alerts they raise.
+  so a leaked or scripted link cannot flood the answers and the alerts they raise. This
+  count is written on every request, so it stays in each process's memory (Django's
+  default cache): across ``n`` processes a flooded link is held to ``n`` times the limit.
 
-Counters live in Django's cache, which is each server process's own memory. Under
-``nurture serve``'s worker processes the guessing limit is therefore shared out: each of
-``PROCESSES`` processes blocks an address after ``GUESS_LIMIT // PROCESSES`` unknown links,
-so all of them together let it try at most ``GUESS_LIMIT`` (one each when there are more
-processes than that). The per-link limit stays whole in each process: a mother's phone
-keeps one connection, served by one process, and her long questionnaire must never be cut
-short; across processes a flooded link is slowed by at most ``PROCESSES`` times the limit.
-The first block of an address (in a process) is audited.
+The first block of an address is audited.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import threading
+import time
+from contextlib import contextmanager
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 
 from nurture.common.proxy import client_key
 
 GUESS_LIMIT = 20
 LINK_LIMIT = 600
 WINDOW_SECONDS = 600
-PROCESSES = 1  # server processes that count apart; `nurture serve` sets it before its workers fork
+SHARED = "throttle"  # the cache alias every server process shares
 
-
-def share_among(processes: int) -> None:
-    """The server runs ``processes`` worker processes, each with its own counters."""
-    global PROCESSES
-    PROCESSES = max(1, int(processes))
-
-
-def guess_limit() -> int:
-    """Unknown links one process lets an address try within the window."""
-    return max(1, GUESS_LIMIT // PROCESSES)
+_in_process = threading.Lock()
 
 
 def _address_key(request) -> str:
@@ -61,19 +55,47 @@ def _count(key: str) -> int:
         return 1
 
 
+@contextmanager
+def _exclusive():
+    """One update of the shared counts at a time, across threads and server processes."""
+    with _in_process:
+        try:
+            import fcntl
+        except ImportError:  # no fcntl, no gunicorn: the server is one process (waitress)
+            yield
+            return
+        with open(settings.VAR_DIR / "throttle.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+
+
+def _guesses(key: str, now: float) -> tuple[int, float]:
+    """(unknown links tried, end of the window) for an address; (0, now + window) when none."""
+    entry = caches[SHARED].get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[1] > now:
+        return entry
+    return 0, now + WINDOW_SECONDS
+
+
 def is_blocked(request, token: str = "") -> bool:
     """The address guessed too often, or this link was asked for too often (counted here)."""
-    if cache.get(_address_key(request), 0) >= guess_limit():
+    if _guesses(_address_key(request), time.time())[0] >= GUESS_LIMIT:
         return True
     return bool(token) and _count(_link_key(token)) > LINK_LIMIT
 
 
 def record_failure(request) -> None:
-    if _count(_address_key(request)) == guess_limit():
+    """Count an unknown link asked for by this address (in every server process's view)."""
+    key = _address_key(request)
+    with _exclusive():
+        now = time.time()
+        count, ends = _guesses(key, now)
+        count += 1
+        caches[SHARED].set(key, (count, ends), timeout=max(1, math.ceil(ends - now)))
+    if count == GUESS_LIMIT:
         from nurture.accounts import audit
         from nurture.accounts.enums import AuditAction
 
         audit.record(None, AuditAction.REFUSED, object_type="capture.SurveyLink",
-                     summary=f"Survey links blocked for {client_key(request)} after {guess_limit()} unknown links "
-                             f"in {WINDOW_SECONDS // 60} minutes" + (f" (in one of {PROCESSES} server processes)"
-                                                                     if PROCESSES > 1 else ""))
+                     summary=f"Survey links blocked for {client_key(request)} after {GUESS_LIMIT} unknown links "
+                             f"in {WINDOW_SECONDS // 60} minutes")
