@@ -175,3 +175,14 @@ def test_pages_show_progress_and_the_review_is_one_summary_per_questionnaire(cli
     assert review.count('<section class="card summary"') == n
     assert review.count('class="button secondary wide edit"') == n  # one large "Change" per questionnaire
     assert review.count("<details>") == n  # the answers themselves fold away
+
+
+def test_an_unknown_link_still_answers_when_guesses_cannot_be_counted(client, db, settings, tmp_path, caplog):
+    """A var folder the server cannot write costs the count, never the page."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the var folder should be")
+    settings.VAR_DIR = blocked
+    settings.CACHES = settings.CACHES | {"throttle": settings.CACHES["throttle"] | {"LOCATION": blocked / "throttle"}}
+    with caplog.at_level("WARNING", logger="nurture.survey.throttle"):
+        assert client.get("/s/not-a-real-token/").status_code == 404
+    assert "cannot be counted" in caplog.text

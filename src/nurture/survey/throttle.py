@@ -19,6 +19,7 @@ The first block of an address is audited.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -35,6 +36,7 @@ WINDOW_SECONDS = 600
 SHARED = "throttle"  # the cache alias every server process shares
 
 _in_process = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 def _address_key(request) -> str:
@@ -71,7 +73,10 @@ def _exclusive():
 
 def _guesses(key: str, now: float) -> tuple[int, float]:
     """(unknown links tried, end of the window) for an address; (0, now + window) when none."""
-    entry = caches[SHARED].get(key)
+    try:
+        entry = caches[SHARED].get(key)
+    except OSError:  # an unreadable var folder: record_failure logs it
+        entry = None
     if isinstance(entry, tuple) and len(entry) == 2 and entry[1] > now:
         return entry
     return 0, now + WINDOW_SECONDS
@@ -87,11 +92,16 @@ def is_blocked(request, token: str = "") -> bool:
 def record_failure(request) -> None:
     """Count an unknown link asked for by this address (in every server process's view)."""
     key = _address_key(request)
-    with _exclusive():
-        now = time.time()
-        count, ends = _guesses(key, now)
-        count += 1
-        caches[SHARED].set(key, (count, ends), timeout=max(1, math.ceil(ends - now)))
+    try:
+        with _exclusive():
+            now = time.time()
+            count, ends = _guesses(key, now)
+            count += 1
+            caches[SHARED].set(key, (count, ends), timeout=max(1, math.ceil(ends - now)))
+    except OSError as exc:  # the var folder is not writable: the page still answers, the log says why
+        logger.warning("Survey-link guesses cannot be counted (%s); fix the permissions of %s", exc,
+                       settings.VAR_DIR)
+        return
     if count == GUESS_LIMIT:
         from nurture.accounts import audit
         from nurture.accounts.enums import AuditAction
