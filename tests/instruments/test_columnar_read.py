@@ -74,3 +74,16 @@ def test_a_plain_csv_named_like_a_compressed_file_is_read_as_it_is(tmp_path):
     path.write_text("participant_id,timepoint,instrument,item,value\nP1,pre,gad7,1,2\n", encoding="utf-8")
     frame = read_item_responses(path)
     assert list(frame["value"]) == ["2"] and list(frame.attrs["lines"]) == [2]
+
+
+def test_carriage_returns_are_checked_a_chunk_at_a_time_across_chunk_boundaries():
+    """Only \\r\\n line ends go the columnar way; a lone \\r anywhere, even where a chunk ends
+    between the \\r and the \\n of another line, sends the file the careful way."""
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        text = bytes(rng.choice(list(b"ab\r\n,"), size=int(rng.integers(0, 40)))).replace(b"\r\n", b"\n")
+        text = text.replace(b"\n", b"\r\n") if rng.random() < 0.5 else text  # half of them: \r\n only
+        whole = text.count(b"\r") == text.count(b"\r\n")
+        for chunk in (1, 2, 3, 7, 1 << 24):
+            assert response_io._crlf_only(text, chunk=chunk) == whole, (text, chunk)
+    assert response_io._crlf_only(b"a\r\nb\r\n", chunk=2) and not response_io._crlf_only(b"a\r\rb\r\n", chunk=2)

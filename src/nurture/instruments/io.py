@@ -143,10 +143,8 @@ def _simple_header(raw: bytes | mmap.mmap) -> list[str] | None:
     start = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
     if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or not raw[start:start + 4096].strip():
         return None  # (a file that opens with 4 kB of spaces goes to the careful reader too)
-    if raw.find(b"\r") >= 0:
-        whole = raw[:]  # line ends with carriage returns (as Excel saves): every one must start a \r\n
-        if whole.count(b"\r") != whole.count(b"\r\n"):
-            return None
+    if raw.find(b"\r") >= 0 and not _crlf_only(raw):
+        return None
     end = raw.find(b"\n")
     try:
         header = raw[start:end if end >= 0 else len(raw)].decode("utf-8").rstrip("\r").split(",")
@@ -155,6 +153,16 @@ def _simple_header(raw: bytes | mmap.mmap) -> list[str] | None:
     if len(set(header)) != len(header) or not all(h.strip() for h in header):
         return None
     return header
+
+
+def _crlf_only(raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> bool:
+    """Every carriage return starts a \r\n (line ends as Excel saves them), counted a chunk at
+    a time: a mapped file is never copied whole."""
+    for start in range(0, len(raw), chunk):
+        part = raw[start:start + chunk + 1]  # a byte more: the \r\n that crosses into the next chunk
+        if part.count(b"\r", 0, chunk) != part.count(b"\r\n"):
+            return False
+    return True
 
 
 def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndarray] | None:
