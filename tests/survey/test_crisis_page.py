@@ -103,6 +103,11 @@ def test_a_site_can_set_its_own_resources_per_language(client, world, survey):
     response = post_page(client, token, 1, f.keyed_answers("epds", {"10": 2}))
     html = client.get(response["Location"]).content.decode()
     assert "County crisis team" in html and hrefs(html) == ["tel:911", "tel:5550142"]
+    # the answer-as-chosen panel and the thank-you page load the same site's list
+    body = answer(client, token, 1, "10", f.keyed_answers("epds", {"10": 3})["10"]).json()
+    assert "County crisis team" in body["crisis_html"]
+    client.post(f"/s/{token}/review/")
+    assert "County crisis team" in client.get(f"/s/{token}/done/").content.decode()
 
 
 def test_the_done_page_repeats_the_resources_after_a_risk_answer(client, survey):
