@@ -12,7 +12,7 @@ page is requested ``--requests`` times through Django's whole request handling (
 client: middleware, sessions, templates, the alert bar) by an administrator (every site),
 a coordinator and a facilitator of one site: the dashboard, the participant list (page 1
 and a middle page), a cohort's week page (week 1 of a cohort in progress) and the alert
-list (unresolved, and all). Reported per page: median and p95 ms, the queries of one
+list (unresolved, and all), and the cohort list. Reported per page: median and p95 ms, the queries of one
 request and their time; the yardstick, measured in the same run between the pages, is the median of the
 lightest page the app serves (GET /login/, no database), so ratios travel between
 machines. Goal (issue 13): p95 ≤ 100 ms on every page.
@@ -149,7 +149,7 @@ def run(args, engine: str) -> None:
         pages = [("dashboard", "/"), ("participants p1", "/participants/"),
                  (f"participants p{(n_pages + 1) // 2}", f"/participants/?page={(n_pages + 1) // 2}"),
                  ("week page", f"/cohorts/{cohort.pk}/week/1/"),
-                 ("alerts", "/alerts/"), ("alerts, all", "/alerts/?view=all")]
+                 ("alerts", "/alerts/"), ("alerts, all", "/alerts/?view=all"), ("cohorts", "/cohorts/")]
         for name, path in pages:
             response = client.get(path)  # warm: the first request of a page compiles its templates
             assert response.status_code == 200, (path, response.status_code)

@@ -32,7 +32,8 @@ def _queries(client, path) -> tuple[int, str, str]:
 
 def _pages(week_cohort) -> dict[str, list[str]]:
     return {"dashboard": ["/"], "participants": ["/participants/", "/participants/?page=2"],
-            "week": [f"/cohorts/{week_cohort.pk}/week/1/"], "alerts": ["/alerts/", "/alerts/?view=all"]}
+            "week": [f"/cohorts/{week_cohort.pk}/week/1/"], "alerts": ["/alerts/", "/alerts/?view=all"],
+            "cohorts": ["/cohorts/", "/cohorts/?page=2"]}
 
 
 def _in_progress(cohorts):
@@ -78,6 +79,7 @@ def test_staff_pages_cost_the_same_queries_however_many_rows(db, client, role):
     alert = safety.visible_alerts(user).exclude(dyad__cohort=_in_progress(small.cohorts)).first()
     assert alert is not None and alert.dyad.code in after["alerts"][1][2]
     assert '<a href="/alerts/' in alerts and "No alerts here." not in alerts
+    assert all(c.name in after["cohorts"][0][2] for c in grown.cohorts)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -86,6 +88,7 @@ def test_long_lists_come_a_page_at_a_time(db, client, monkeypatch):
 
     monkeypatch.setattr(views, "DASHBOARD_ROWS", 2)
     monkeypatch.setattr(alert_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COHORT_PAGE_SIZE", 4)
     study = f.make_study()
     built = scale.build(study, sites=2, cohorts=3, dyads=6, today=TODAY)  # two cohorts in progress per site
     client.force_login(f.make_user(Role.ADMINISTRATOR, None, "admin"))
@@ -101,6 +104,11 @@ def test_long_lists_come_a_page_at_a_time(db, client, monkeypatch):
     first, second = (client.get(f"/alerts/?view=all&page={n}").content.decode() for n in (1, 2))
     assert f"page 1 of {(len(alerts) + 1) // 2}" in first and 'href="?view=all&amp;page=2" rel="next"' in first
     assert f'href="/alerts/{alerts[2].pk}/"' in second and f'href="/alerts/{alerts[2].pk}/"' not in first
+    newest_first = sorted(built.cohorts, key=lambda c: (c.start_date, c.pk), reverse=True)
+    first, second = (client.get(f"/cohorts/?page={n}").content.decode() for n in (1, 2))
+    assert len(newest_first) == 6 and "page 1 of 2" in first and 'href="?page=2" rel="next"' in first
+    assert [f'href="/cohorts/{c.pk}/"' in first for c in newest_first] == [True] * 4 + [False] * 2
+    assert [f'href="/cohorts/{c.pk}/"' in second for c in newest_first] == [False] * 4 + [True] * 2
 
 
 def test_the_quick_select_writes_what_djangos_select_writes():

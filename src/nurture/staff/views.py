@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -66,6 +67,7 @@ def _site_facilitators(site):
 
 
 DASHBOARD_ROWS = 25
+COHORT_PAGE_SIZE = 50  # the cohort list, newest first, a page at a time
 
 
 def _first(assessments, order: str, n: int = 20):
@@ -111,9 +113,10 @@ def dashboard(request):
 def cohort_list(request):
     cohorts = (scoping.visible_cohorts(request.user).select_related("curriculum", "site")
                .annotate(n_dyads=Count("dyads", filter=Q(dyads__status__in=list(EnrollmentStatus.in_cohort()))))
-               .order_by("-start_date"))
+               .order_by("-start_date", "-pk"))
+    page = Paginator(cohorts, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/cohort_list.html", {
-        "cohorts": cohorts, "can_create": scoping.can_manage_participants(request.user),
+        "cohorts": page.object_list, "page": page, "can_create": scoping.can_manage_participants(request.user),
     })
 
 
