@@ -297,7 +297,9 @@ BACKUP_MAX_AGE_HOURS = env_int("NURTURE_BACKUP_MAX_AGE_HOURS", 26)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                 "LOCATION": VAR_DIR / "throttle", "OPTIONS": {"MAX_ENTRIES": 100_000}},
+                 # at most this many addresses' counts (a third culled beyond it): each unknown
+                 # link lists the folder, so it stays small
+                 "LOCATION": VAR_DIR / "throttle", "OPTIONS": {"MAX_ENTRIES": 10_000}},
 }
 
 SESSION_COOKIE_AGE = env_int("NURTURE_SESSION_HOURS", 8) * 3600

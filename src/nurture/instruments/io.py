@@ -35,7 +35,6 @@ def read_item_responses(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     name = path.name
-    raw = None
     header = _simple_header(_mapped(path))  # looked at in place: pyarrow reads the file itself
     fast = _read_columnar(path, header) if header is not None else None
     if fast is None:
