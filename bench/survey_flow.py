@@ -19,10 +19,7 @@ import argparse
 import os
 import re
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -36,31 +33,11 @@ def main() -> None:
     parser.add_argument("--mothers", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="print where the server's time goes")
     args = parser.parse_args()
-    os.environ.pop("NURTURE_DATABASE_URL", None)
-    os.environ["NURTURE_VAR_DIR"] = tempfile.mkdtemp(prefix="nurture-flow-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
+    from throwaway import survey_links
 
-    django.setup()
-    from django.core.management import call_command
+    tokens = [token for _, token in survey_links(args.mothers + 1, "nurture-flow-", BATTERY)]
     from django.test import Client
-    from tests import factories as f
 
-    from nurture.capture import domain as capture
-    from nurture.capture.enums import Timepoint
-    from nurture.capture.models import Assessment
-
-    call_command("migrate", verbosity=0)
-    site = f.make_site("a")
-    study = f.make_study(site)
-    cohort = f.make_cohort(study, site)
-    tokens = []
-    for i in range(args.mothers + 1):
-        dyad = f.make_enrolled(study, site, cohort, first_name="Bench", last_name=str(i))
-        assessment = capture.schedule_assessment(None, dyad, Timepoint.SCREENING)
-        Assessment.objects.filter(pk=assessment.pk).update(instruments=BATTERY)
-        tokens.append(capture.issue_link(None, assessment)[1])
     times: dict[str, list[float]] = {}
     # One client, its cookies cleared for each mother: a fresh phone to the server, while the
     # test client's handler (which loads the middleware on its first request) is made once,

@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 FORM = "application/x-www-form-urlencoded"  # what a phone's browser sends
@@ -31,33 +28,15 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print where the time of the saves goes")
     args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="nurture-save-"))
-    os.environ.pop("NURTURE_DATABASE_URL", None)
-    os.environ["NURTURE_VAR_DIR"] = str(var)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
+    from throwaway import survey_links
 
-    django.setup()
-    from django.core.management import call_command
+    links = survey_links(args.mothers, "nurture-save-")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from tests import factories as f
 
-    from nurture.capture import domain as capture
-    from nurture.capture.enums import Timepoint
     from nurture.instruments import library
 
-    call_command("migrate", verbosity=0)
-    site = f.make_site("a")
-    study = f.make_study(site)
-    cohort = f.make_cohort(study, site)
-    links = []
-    for i in range(args.mothers):
-        dyad = f.make_enrolled(study, site, cohort, first_name="Bench", last_name=str(i))
-        assessment = capture.schedule_assessment(None, dyad, Timepoint.PRE)
-        links.append((assessment, capture.issue_link(None, assessment)[1]))
     client = Client()
     client.get("/login/")
     pages = [(n, inst) for n, inst in enumerate(links[0][0].instruments, 1) if not library().get(inst).structure_only]
