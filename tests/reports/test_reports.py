@@ -63,6 +63,34 @@ def test_the_pdf_is_a_complete_document_of_several_pages(analysed):
     assert len(pages) >= 4
 
 
+def test_the_pdf_draws_each_figure_as_vector_at_the_size_of_the_inline_figure(analysed):
+    import base64
+
+    from weasyprint import HTML
+
+    from nurture.reports.html import as_images
+
+    svg = (analysed / "report.html").read_text(encoding="utf-8")
+    svg = svg[svg.index("<svg"):svg.index("</svg>") + len("</svg>")]  # the flow diagram
+    image = as_images({"flow": svg})["flow"]
+    assert base64.b64decode(image.split("base64,")[1].split('"')[0]).decode() == svg
+
+    def figure_box(figure: str):
+        page = HTML(string=f"<style>svg, figure img {{ max-width: 100%; height: auto; }}</style>"
+                           f"<figure>{figure}</figure>").render().pages[0]
+        boxes = [page._page_box]
+        while boxes:
+            box = boxes.pop()
+            if type(box).__name__ in ("InlineReplacedBox", "BlockReplacedBox"):
+                return box
+            boxes.extend(getattr(box, "children", []))
+
+    inline, drawn = figure_box(svg), figure_box(image)
+    assert (drawn.width, drawn.height) == pytest.approx((inline.width, inline.height))
+    assert type(drawn.replacement).__name__ == "SVGImage"  # vector: WeasyPrint draws the SVG, not pixels
+    assert b"/Subtype /Image" not in (analysed / "report.pdf").read_bytes()  # no figure became a bitmap
+
+
 def test_the_workbook_has_a_sheet_per_table_with_numeric_intervals(analysed):
     wb = load_workbook(analysed / "tables.xlsx")
     assert wb.sheetnames == ["Table 1", "Baseline", "Flow", "Feasibility", "Progression", "Acceptability", "Efficacy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +51,18 @@ def build_figures(results: dict, pairs: pd.DataFrame | None) -> dict:
             if with_rc:
                 out["rc"] = figures.rc_scatter(pairs, with_rc)
     return out
+
+
+def as_images(figs: dict) -> dict:
+    """The same SVG figures as ``<img>`` elements with the SVG as data, for the PDF.
+
+    WeasyPrint treats an inline ``<svg>`` as part of the HTML first: it computes a CSS
+    style for every node of the figure and builds boxes for it before drawing it. As an
+    image, the SVG is only parsed and drawn, and it stays vector. The HTML report keeps
+    inline SVG: browsers draw it cheaply and readers can select its text.
+    """
+    return {name: f'<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+            for name, svg in figs.items()}
 
 
 def render_html(results: dict, figs: dict, measure_labels: dict[str, str] | None = None) -> str:

@@ -120,7 +120,7 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, 
     clean = json.loads(text)
     pdf_job = None
     if {"html", "pdf"} & set(formats):
-        from .html import render_html
+        from .html import as_images, render_html
 
         if progress:
             progress("figures")
@@ -130,14 +130,14 @@ def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, 
         if "xlsx" in formats:
             written["xlsx"] = _xlsx(clean, out_dir)
         labels = {inst.id: inst.short_name for inst in lib}
-        html = render_html(clean, figures_job.result(), labels)
+        figs = figures_job.result()
         if "html" in formats:
-            (out_dir / "report.html").write_text(html, encoding="utf-8")
+            (out_dir / "report.html").write_text(render_html(clean, figs, labels), encoding="utf-8")
             written["html"] = out_dir / "report.html"
         if "pdf" in formats:
             if progress:
                 progress("PDF")
-            pdf_job = worker.submit(_pdf, html, out_dir / "report.pdf")
+            pdf_job = worker.submit(_pdf, render_html(clean, as_images(figs), labels), out_dir / "report.pdf")
     if "xlsx" in formats and "xlsx" not in written:
         written["xlsx"] = _xlsx(clean, out_dir)
     if pdf_job is not None:
