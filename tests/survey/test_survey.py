@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from nurture.capture import domain as capture
@@ -81,7 +82,7 @@ def test_guessing_counts_are_shared_by_server_processes_and_end_with_their_windo
         for i in range(GUESS_LIMIT - 1):
             assert client.get(f"/s/guess{i}/").status_code == 404
         cache.clear()  # another process's memory: it has counted nothing
-        assert client.get(f"/s/{token}/").status_code == 200
+        assert Client().get(f"/s/{token}/").status_code == 200
         assert client.get("/s/one-more/").status_code == 404  # the 20th, counted with the other 19
         cache.clear()
         assert client.get(f"/s/{token}/").status_code == 429
@@ -90,6 +91,83 @@ def test_guessing_counts_are_shared_by_server_processes_and_end_with_their_windo
         clock.shift(dt.timedelta(seconds=10))
         assert client.get(f"/s/{token}/").status_code == 200
     assert AuditEvent.objects.filter(summary__startswith="Survey links blocked").count() == 1
+
+
+def _block_the_address():
+    guesser = Client()  # the same address as every test client
+    for i in range(20):
+        assert guesser.get(f"/s/guess{i}/").status_code == 404
+    return guesser
+
+
+def test_a_mother_already_answering_is_not_stopped_by_guesses_from_her_address(world, survey):
+    """A clinic's Wi-Fi or a mobile carrier puts many phones behind one address: someone
+    else's guesses must not lose the page she is saving, least of all a risk answer."""
+    assessment, token = survey
+    mother = Client()
+    assert mother.get(f"/s/{token}/").status_code == 200  # she opened her link: it left its pass
+    guesser = _block_the_address()
+    assert guesser.get(f"/s/{token}/").status_code == 429  # found her link, but holds no pass
+    assert Client().get(f"/s/{token}/").status_code == 429  # a browser that never opened it
+    answers = {f"item-{k}": v for k, v in f.epds_answers(self_harm_keyed=2).items()}
+    response = mother.post(page(token, 1), answers)
+    assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
+    assert ItemResponse.objects.filter(assessment=assessment, instrument="epds").count() == 10
+    assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
+    assert mother.get(response["Location"]).status_code == 200
+    assert mother.post(page(token, 2) + "answer/", {"item": "item-1", "value": "1"}).json() == {"saved": True}
+    assert mother.get(page(token, 3)).status_code == 200
+
+
+def test_a_pass_opens_only_its_own_link_and_cannot_be_made_without_the_secret(world, survey):
+    _, token = survey
+    other = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
+    _, other_token = capture.issue_link(world.coordinator, other)
+    mother = Client()
+    mother.get(f"/s/{token}/")
+    name = "nurture_link"
+    her_pass = mother.cookies[name].value
+    _block_the_address()
+    assert mother.get(f"/s/{token}/").status_code == 200
+    assert mother.get(f"/s/{other_token}/").status_code == 429  # her pass is for her link only
+    guesser = Client()
+    guesser.cookies[name] = her_pass
+    assert guesser.get("/s/guess-on/").status_code == 429  # a pass does not open guessing
+    forged = Client()
+    from nurture.survey.throttle import _pass_value
+
+    forged.cookies[name] = _pass_value(other_token)  # the right value, unsigned
+    assert forged.get(f"/s/{other_token}/").status_code == 429
+    forged.cookies[name] = her_pass.replace(_pass_value(token), _pass_value(other_token))  # signature of another
+    assert forged.get(f"/s/{other_token}/").status_code == 429
+
+
+def test_the_pass_is_scoped_to_the_link_and_lasts_as_long_as_it(survey, settings):
+    assessment, token = survey
+    link = assessment.links.get()
+    response = Client().get(f"/s/{token}/")
+    cookie = response.cookies["nurture_link"]
+    assert cookie["path"] == f"/s/{token}/" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert abs(int(cookie["max-age"]) - (link.expires_at - timezone.now()).total_seconds()) < 60
+    assert not cookie["secure"]
+    settings.SITE_HTTPS = True
+    response = Client().get(f"/s/{token}/", secure=True)
+    assert "nurture_link" not in response.cookies and response.cookies["__Secure-nurture_link"]["secure"]
+    again = Client()
+    again.get(f"/s/{token}/", secure=True)
+    assert "__Secure-nurture_link" not in again.get(page(token, 1), secure=True).cookies  # set once
+    assert "nurture_link" not in Client().get("/s/not-a-link/").cookies  # only for a real link
+
+
+def test_a_pass_does_not_lift_the_limit_of_requests_per_link(survey, monkeypatch):
+    from nurture.survey import throttle
+
+    _, token = survey
+    monkeypatch.setattr(throttle, "LINK_LIMIT", 5)
+    mother = Client()
+    assert [mother.get(f"/s/{token}/").status_code for _ in range(6)] == [200] * 5 + [429]
+    _block_the_address()
+    assert mother.get(f"/s/{token}/").status_code == 429
 
 
 def test_a_whole_survey_in_spanish_with_autosave_review_and_submit(client, world, survey):

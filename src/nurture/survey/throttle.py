@@ -14,6 +14,13 @@
   default cache): across ``n`` processes a flooded link is held to ``n`` times the limit.
 
 The first block of an address is audited.
+
+A blocked address must not stop a mother who is already answering: a clinic's Wi-Fi or a
+mobile carrier puts many phones behind one address, and the page she saves could hold a
+safety answer. Every link page a browser is served leaves a *pass* for that link: a cookie
+scoped to the link's path, signed with the site's secret and bound to the token's hash. A
+request with the pass of its own link is not held by the address's block (the per-link limit
+still holds). A guesser has no pass for a link it does not know, and cannot make one.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ GUESS_LIMIT = 20
 LINK_LIMIT = 600
 WINDOW_SECONDS = 600
 SHARED = "throttle"  # the cache alias every server process shares
+PASS_SALT = "nurture.survey.link-pass"
 
 _in_process = threading.Lock()
 logger = logging.getLogger(__name__)
@@ -83,10 +91,40 @@ def _guesses(key: str, now: float) -> tuple[int, float]:
 
 
 def is_blocked(request, token: str = "") -> bool:
-    """The address guessed too often, or this link was asked for too often (counted here)."""
-    if _guesses(_address_key(request), time.time())[0] >= GUESS_LIMIT:
+    """The address guessed too often (unless the browser holds this link's pass), or this
+    link was asked for too often (counted here)."""
+    if _guesses(_address_key(request), time.time())[0] >= GUESS_LIMIT and not has_pass(request, token):
         return True
     return bool(token) and _count(_link_key(token)) > LINK_LIMIT
+
+
+def _pass_cookie() -> str:
+    # Over HTTPS the __Secure- prefix: a browser takes it only over HTTPS, with Secure set.
+    return "__Secure-nurture_link" if settings.SITE_HTTPS else "nurture_link"
+
+
+def _pass_value(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def has_pass(request, token: str) -> bool:
+    """The browser was served a page of this link before (a valid pass for this very token)."""
+    if not token or _pass_cookie() not in request.COOKIES:
+        return False
+    return request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT) == _pass_value(token)
+
+
+def give_pass(response, request, token: str, expires_at) -> None:
+    """Leave this link's pass in the browser (once; it lasts as long as the link)."""
+    if has_pass(request, token):
+        return
+    from django.urls import reverse
+    from django.utils import timezone
+
+    response.set_signed_cookie(_pass_cookie(), _pass_value(token), salt=PASS_SALT,
+                               max_age=max(1, int((expires_at - timezone.now()).total_seconds())),
+                               path=reverse("survey:start", args=[token]), secure=settings.SITE_HTTPS,
+                               httponly=True, samesite="Lax")
 
 
 def record_failure(request) -> None:

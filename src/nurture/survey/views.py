@@ -3,6 +3,7 @@ resolves it first; an unknown, expired or revoked token gets a plain explanation
 
 from __future__ import annotations
 
+from functools import wraps
 from html import escape  # what Django's escape calls, without its lazy-text wrapper
 from urllib.parse import urlencode
 
@@ -68,12 +69,28 @@ def _remember(response, request, lang: str):
     return response
 
 
+def _with_pass(view):
+    """A page of a valid link leaves the link's pass in the browser (``throttle``): a
+    mother who has opened her link keeps answering when her shared address is blocked."""
+
+    @wraps(view)
+    def wrapped(request, token, *args, **kwargs):
+        response = view(request, token, *args, **kwargs)
+        link = getattr(request, "survey_link", None)
+        if link is not None and response.status_code != 429:
+            throttle.give_pass(response, request, token, link.expires_at)
+        return response
+
+    return wrapped
+
+
 def _resolve(request, token):
     """(link, None) or (None, error response)."""
     if throttle.is_blocked(request, token):
         return None, _message(request, "en", "throttled", status=429)
     try:
-        return capture.resolve_token(token), None
+        request.survey_link = capture.resolve_token(token)
+        return request.survey_link, None
     except capture.InvalidLink as exc:
         if exc.reason == "unknown":
             throttle.record_failure(request)
@@ -148,6 +165,7 @@ def _crisis_url(token: str, next_url: str, page: int) -> str:
     return f"{reverse('survey:support', args=[token])}?{urlencode({'next': next_url, 'page': page})}"
 
 
+@_with_pass
 @never_cache
 def start(request, token):
     link, error = _resolve(request, token)
@@ -161,6 +179,7 @@ def start(request, token):
     return _remember(response, request, lang)
 
 
+@_with_pass
 @never_cache
 @require_http_methods(["GET", "POST"])
 def page(request, token, number):
@@ -207,6 +226,7 @@ def page(request, token, number):
                      request, lang)
 
 
+@_with_pass
 @never_cache
 @require_POST
 def answer(request, token, number):
@@ -266,6 +286,7 @@ def _resources(site, lang: str, t: dict, *, urgent: bool) -> list[dict]:
     return resources
 
 
+@_with_pass
 @never_cache
 def support(request, token):
     link, error = _resolve(request, token)
@@ -288,6 +309,7 @@ def support(request, token):
         resources=_resources(assessment.dyad.site, lang, t, urgent=True))), request, lang)
 
 
+@_with_pass
 @never_cache
 @require_http_methods(["GET", "POST"])
 def review(request, token):
@@ -327,6 +349,7 @@ def review(request, token):
                      request, lang)
 
 
+@_with_pass
 @never_cache
 def done(request, token):
     link, error = _resolve(request, token)
