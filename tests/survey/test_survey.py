@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 
 import pytest
 from django.core.cache import cache
@@ -94,9 +95,10 @@ def test_guessing_counts_are_shared_by_server_processes_and_end_with_their_windo
 
 
 def _block_the_address():
-    guesser = Client()  # the same address as every test client
-    for i in range(20):
-        assert guesser.get(f"/s/guess{i}/").status_code == 404
+    """Unknown links from the address of every test client until it is blocked (20 in all)."""
+    guesser = Client()
+    statuses = [guesser.get(f"/s/guess{i}/").status_code for i in range(21)]
+    assert statuses.count(404) <= 20 and statuses[-1] == 429
     return guesser
 
 
@@ -119,44 +121,81 @@ def test_a_mother_already_answering_is_not_stopped_by_guesses_from_her_address(w
     assert mother.get(page(token, 3)).status_code == 200
 
 
-def test_a_pass_opens_only_its_own_link_and_cannot_be_made_without_the_secret(world, survey):
-    _, token = survey
+def test_a_pass_opens_only_its_own_assessment_and_cannot_be_made_without_the_secret(world, survey):
+    assessment, token = survey
     other = capture.schedule_assessment(world.coordinator, world.dyad2, Timepoint.PRE)
     _, other_token = capture.issue_link(world.coordinator, other)
     mother = Client()
     mother.get(f"/s/{token}/")
-    name = "nurture_link"
+    name = "nurture_links"
     her_pass = mother.cookies[name].value
     _block_the_address()
     assert mother.get(f"/s/{token}/").status_code == 200
-    assert mother.get(f"/s/{other_token}/").status_code == 429  # her pass is for her link only
-    guesser = Client()
-    guesser.cookies[name] = her_pass
-    assert guesser.get("/s/guess-on/").status_code == 429  # a pass does not open guessing
+    assert mother.get(f"/s/{other_token}/").status_code == 429  # her pass holds her assessment only
+    assert mother.get("/s/guess-on/").status_code == 429  # a pass does not open guessing
+    _, reissued = capture.issue_link(world.coordinator, assessment, revoke_others=True)  # "Re-issue"
+    assert mother.get(f"/s/{token}/").status_code == 429  # no 410 to a blocked address
+    assert mother.get(f"/s/{reissued}/").status_code == 200  # her new link, on the phone she used
+    from django.core import signing
+
+    from nurture.survey.throttle import PASS_SALT, _pass_key
+
+    entry = f"{_pass_key(other.pk)}:{int(time.time()) + 3600}"
     forged = Client()
-    from nurture.survey.throttle import _pass_value
-
-    forged.cookies[name] = _pass_value(other_token)  # the right value, unsigned
+    forged.cookies[name] = entry  # the right entry, unsigned
     assert forged.get(f"/s/{other_token}/").status_code == 429
-    forged.cookies[name] = her_pass.replace(_pass_value(token), _pass_value(other_token))  # signature of another
+    forged.cookies[name] = her_pass.replace(her_pass.split(":")[0], _pass_key(other.pk))  # another's signature
     assert forged.get(f"/s/{other_token}/").status_code == 429
+    signed_elsewhere = signing.TimestampSigner(key="another site's secret " * 3, salt=name + PASS_SALT)
+    forged.cookies[name] = signed_elsewhere.sign(entry)
+    assert forged.get(f"/s/{other_token}/").status_code == 429
+    forged.cookies[name] = signing.get_cookie_signer(salt=name + PASS_SALT).sign(entry)  # what the server signs
+    assert forged.get(f"/s/{other_token}/").status_code == 200  # (the test holds the secret)
 
 
-def test_the_pass_is_scoped_to_the_link_and_lasts_as_long_as_it(survey, settings):
+def test_the_pass_names_no_link_lasts_as_long_as_them_and_stays_small(world, survey, settings):
     assessment, token = survey
     link = assessment.links.get()
     response = Client().get(f"/s/{token}/")
-    cookie = response.cookies["nurture_link"]
-    assert cookie["path"] == f"/s/{token}/" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    cookie = response.cookies["nurture_links"]
+    assert cookie["path"] == "/s/" and cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
+    from nurture.survey.throttle import _pass_key
+
+    assert token not in cookie.OutputString()  # a keyed hash of the assessment, not its link or id
+    assert cookie.value.startswith(f"{_pass_key(assessment.pk)}:{int(link.expires_at.timestamp())}:")
     assert abs(int(cookie["max-age"]) - (link.expires_at - timezone.now()).total_seconds()) < 60
-    assert not cookie["secure"]
+    assert not Client().get("/s/not-a-link/").cookies  # only a real link leaves a pass
     settings.SITE_HTTPS = True
     response = Client().get(f"/s/{token}/", secure=True)
-    assert "nurture_link" not in response.cookies and response.cookies["__Secure-nurture_link"]["secure"]
+    assert "nurture_links" not in response.cookies and response.cookies["__Secure-nurture_links"]["secure"]
     again = Client()
     again.get(f"/s/{token}/", secure=True)
-    assert "__Secure-nurture_link" not in again.get(page(token, 1), secure=True).cookies  # set once
-    assert "nurture_link" not in Client().get("/s/not-a-link/").cookies  # only for a real link
+    assert "__Secure-nurture_links" not in again.get(page(token, 1), secure=True).cookies  # set once
+    settings.SITE_HTTPS = False
+    tablet = Client()  # a clinic tablet: many mothers' links
+    tokens = []
+    for k in range(12):
+        dyad = f.make_enrolled(world.study, world.site_a, (world.cohort1, world.cohort2)[k % 2], first_name=f"T{k}")
+        _, t = capture.issue_link(world.coordinator, capture.schedule_assessment(world.coordinator, dyad,
+                                                                                 Timepoint.PRE))
+        assert tablet.get(f"/s/{t}/").status_code == 200
+        tokens.append(t)
+    assert len(tablet.cookies["nurture_links"].value) < 400  # the latest 8 assessments only
+    _block_the_address()
+    assert [tablet.get(f"/s/{t}/").status_code for t in tokens] == [429] * 4 + [200] * 8
+
+
+def test_a_pass_ends_with_the_links_it_was_given_for(world, survey):
+    import time_machine
+
+    assessment, token = survey
+    mother = Client()
+    mother.get(f"/s/{token}/")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=29), tick=False):  # her link ended at 28 days
+        _, fresh = capture.issue_link(world.coordinator, assessment, revoke_others=True)
+        _block_the_address()
+        assert mother.get(f"/s/{fresh}/").status_code == 429  # the pass ended with the link it came from
+        assert Client().get(f"/s/{fresh}/").status_code == 429
 
 
 def test_a_pass_does_not_lift_the_limit_of_requests_per_link(survey, monkeypatch):

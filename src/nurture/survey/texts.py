@@ -33,7 +33,7 @@ TEXTS = {
     "invalid_expired": _("This link has expired. Please ask your program coordinator for a new one."),
     "invalid_revoked": _("This link is no longer active. Please ask your program coordinator for a new one."),
     "invalid_closed": _("This questionnaire is closed. Thank you."),
-    "throttled": _("Too many attempts from this device. Please wait a few minutes and try again."),
+    "throttled": _("Too many attempts from this network. Please wait a few minutes and try again."),
     "error_intro": _("Please check the answer marked below."),
     "open_placeholder": _("Write your answer here (optional)"),
     "saved": _("Answer saved."), "unsaved": _("Not saved yet: your answers on this page are kept when you press "

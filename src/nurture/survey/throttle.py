@@ -17,10 +17,12 @@ The first block of an address is audited.
 
 A blocked address must not stop a mother who is already answering: a clinic's Wi-Fi or a
 mobile carrier puts many phones behind one address, and the page she saves could hold a
-safety answer. Every link page a browser is served leaves a *pass* for that link: a cookie
-scoped to the link's path, signed with the site's secret and bound to the token's hash. A
-request with the pass of its own link is not held by the address's block (the per-link limit
-still holds). A guesser has no pass for a link it does not know, and cannot make one.
+safety answer. Every page of a valid link adds the link's assessment to a *pass* in the
+browser: one cookie for the survey pages (``/s/``), signed with the site's secret, listing
+the latest ``PASS_ENTRIES`` assessments by a keyed hash (no token, no id) until their links
+end. A blocked address is still served the links of the assessments its browser holds in
+its pass (a re-issued link included); the per-link limit still holds. A browser without a
+pass is refused before any look-up, and a guesser cannot make a pass.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.utils.crypto import salted_hmac
 
 from nurture.common.proxy import client_key
 
@@ -42,6 +45,8 @@ LINK_LIMIT = 600
 WINDOW_SECONDS = 600
 SHARED = "throttle"  # the cache alias every server process shares
 PASS_SALT = "nurture.survey.link-pass"
+PASS_ENTRIES = 8  # assessments a browser's pass remembers (a shared tablet holds a bounded cookie)
+PASS_PATH = "/s/"  # the survey pages, and nothing else
 
 _in_process = threading.Lock()
 logger = logging.getLogger(__name__)
@@ -90,41 +95,58 @@ def _guesses(key: str, now: float) -> tuple[int, float]:
     return 0, now + WINDOW_SECONDS
 
 
-def is_blocked(request, token: str = "") -> bool:
-    """The address guessed too often (unless the browser holds this link's pass), or this
-    link was asked for too often (counted here)."""
-    if _guesses(_address_key(request), time.time())[0] >= GUESS_LIMIT and not has_pass(request, token):
-        return True
-    return bool(token) and _count(_link_key(token)) > LINK_LIMIT
+def address_blocked(request) -> bool:
+    """This address asked for ``GUESS_LIMIT`` unknown links within the window."""
+    return _guesses(_address_key(request), time.time())[0] >= GUESS_LIMIT
+
+
+def link_flooded(token: str) -> bool:
+    """This link was asked for more than ``LINK_LIMIT`` times within the window (counted here)."""
+    return _count(_link_key(token)) > LINK_LIMIT
 
 
 def _pass_cookie() -> str:
     # Over HTTPS the __Secure- prefix: a browser takes it only over HTTPS, with Secure set.
-    return "__Secure-nurture_link" if settings.SITE_HTTPS else "nurture_link"
+    return "__Secure-nurture_links" if settings.SITE_HTTPS else "nurture_links"
 
 
-def _pass_value(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+def _pass_key(assessment_id: int) -> str:
+    """An assessment's entry in the pass: keyed with the site's secret, so it names nothing
+    and cannot be made for another assessment."""
+    return salted_hmac(PASS_SALT, str(assessment_id)).hexdigest()[:16]
 
 
-def has_pass(request, token: str) -> bool:
-    """The browser was served a page of this link before (a valid pass for this very token)."""
-    if not token or _pass_cookie() not in request.COOKIES:
-        return False
-    return request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT) == _pass_value(token)
+def passes(request) -> dict[str, int]:
+    """The browser's pass, checked: {assessment key: end of the link (epoch seconds)}, the
+    ended ones left out. Empty without a pass or with one that is not ours."""
+    if _pass_cookie() not in request.COOKIES:
+        return {}
+    value = request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT)
+    entries = {}
+    for entry in (value or "").split(","):
+        key, _, ends = entry.partition(":")
+        if len(key) == 16 and ends.isdigit() and int(ends) > time.time():
+            entries[key] = int(ends)
+    return entries
 
 
-def give_pass(response, request, token: str, expires_at) -> None:
-    """Leave this link's pass in the browser (once; it lasts as long as the link)."""
-    if has_pass(request, token):
+def has_pass(request, assessment_id: int) -> bool:
+    """This browser was served a page of one of this assessment's links before."""
+    return _pass_key(assessment_id) in passes(request)
+
+
+def give_pass(response, request, link) -> None:
+    """Add the link's assessment to the browser's pass, until the link ends; kept once per
+    assessment, for the ``PASS_ENTRIES`` latest."""
+    held = passes(request)
+    key, ends = _pass_key(link.assessment_id), int(link.expires_at.timestamp())
+    if held.get(key, 0) >= ends:
         return
-    from django.urls import reverse
-    from django.utils import timezone
-
-    response.set_signed_cookie(_pass_cookie(), _pass_value(token), salt=PASS_SALT,
-                               max_age=max(1, int((expires_at - timezone.now()).total_seconds())),
-                               path=reverse("survey:start", args=[token]), secure=settings.SITE_HTTPS,
-                               httponly=True, samesite="Lax")
+    held.pop(key, None)
+    held = dict(list(held.items())[-(PASS_ENTRIES - 1):]) | {key: ends}
+    response.set_signed_cookie(_pass_cookie(), ",".join(f"{k}:{e}" for k, e in held.items()), salt=PASS_SALT,
+                               max_age=max(1, int(max(held.values()) - time.time())), path=PASS_PATH,
+                               secure=settings.SITE_HTTPS, httponly=True, samesite="Lax")
 
 
 def record_failure(request) -> None:

@@ -70,32 +70,43 @@ def _remember(response, request, lang: str):
 
 
 def _with_pass(view):
-    """A page of a valid link leaves the link's pass in the browser (``throttle``): a
+    """A page of a valid link adds its assessment to the browser's pass (``throttle``): a
     mother who has opened her link keeps answering when her shared address is blocked."""
 
     @wraps(view)
     def wrapped(request, token, *args, **kwargs):
         response = view(request, token, *args, **kwargs)
         link = getattr(request, "survey_link", None)
-        if link is not None and response.status_code != 429:
-            throttle.give_pass(response, request, token, link.expires_at)
+        if link is not None:
+            throttle.give_pass(response, request, link)
         return response
 
     return wrapped
 
 
 def _resolve(request, token):
-    """(link, None) or (None, error response)."""
-    if throttle.is_blocked(request, token):
-        return None, _message(request, "en", "throttled", status=429)
+    """(link, None) or (None, error response). A blocked address gets 429, except on the
+    links of the assessments its browser's pass holds."""
+    blocked = throttle.address_blocked(request)
+    if (blocked and not throttle.passes(request)) or throttle.link_flooded(token):
+        return None, _throttled(request)
     try:
-        request.survey_link = capture.resolve_token(token)
-        return request.survey_link, None
+        link = capture.resolve_token(token)
     except capture.InvalidLink as exc:
+        if blocked:
+            return None, _throttled(request)
         if exc.reason == "unknown":
             throttle.record_failure(request)
         lang = request.COOKIES.get(LANG_COOKIE, "en")
         return None, _message(request, lang, f"invalid_{exc.reason}", status=404 if exc.reason == "unknown" else 410)
+    if blocked and not throttle.has_pass(request, link.assessment_id):
+        return None, _throttled(request)
+    request.survey_link = link
+    return link, None
+
+
+def _throttled(request):
+    return _message(request, request.COOKIES.get(LANG_COOKIE, "en"), "throttled", status=429)
 
 
 def _message(request, lang, key, status=200):
