@@ -69,6 +69,23 @@ def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_old_secret_keys_keep_what_they_signed_valid(tmp_path):
+    """Rotating the key: sessions and mothers' survey passes signed with the old key still hold."""
+    old, new = "kR7-pQ2_" * 7, "zX4-mN8_" * 7
+    (tmp_path / "old_keys").write_text(f"{old}\nanother-retired-key-{'q' * 40}\n")
+    code = ("import django; django.setup(); from django.core import signing; "
+            f"signed = signing.TimestampSigner(key=b'django.http.cookies' + {old!r}.encode(), salt='s').sign('pass'); "
+            "print(signing.get_cookie_signer(salt='s').unsign(signed))")  # a cookie signed with the old key
+    env = {k: v for k, v in os.environ.items() if k != "NURTURE_DATABASE_URL"}
+    env |= {"NURTURE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "nurture.settings",
+            "NURTURE_SECRET_KEY": new, "NURTURE_OLD_SECRET_KEYS_FILE": str(tmp_path / "old_keys")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert (result.returncode, result.stdout.strip()) == (0, "pass"), result.stderr
+    del env["NURTURE_OLD_SECRET_KEYS_FILE"]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "BadSignature" in result.stderr  # without the old key, its signatures are refused
+
+
 @pytest.mark.parametrize("email_url, site_url, problem", [
     (None, "https://nurture.example.org", "NURTURE_EMAIL_URL must name the mail server"),
     ("console://", "https://nurture.example.org", "NURTURE_EMAIL_URL must deliver mail"),
