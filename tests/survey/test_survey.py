@@ -94,6 +94,41 @@ def test_guessing_counts_are_shared_by_server_processes_and_end_with_their_windo
     assert AuditEvent.objects.filter(summary__startswith="Survey links blocked").count() == 1
 
 
+class CookielessClient(Client):
+    """A phone, or an app's own browser, that keeps no cookie (and Django's CSRF checks on)."""
+
+    def __init__(self):
+        super().__init__(enforce_csrf_checks=True)
+
+    def request(self, **request):
+        self.cookies.clear()
+        return super().request(**request)
+
+
+def test_a_browser_that_keeps_no_cookies_still_saves_every_answer_and_sends(survey):
+    """The link is the credential: a CSRF check would lose the answers of such a browser."""
+    assessment, token = survey
+    phone = CookielessClient()
+    html = phone.get(page(token, 1)).content.decode()
+    assert 'name="item-10"' in html
+    answers = {f"item-{k}": v for k, v in f.epds_answers(self_harm_keyed=2).items()}
+    response = phone.post(page(token, 1), answers)
+    assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
+    assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
+    assert phone.post(page(token, 2) + "answer/", {"item": "item-1", "value": "1"}).json() == {"saved": True}
+    for n, instrument in enumerate(assessment.instruments[1:], start=2):
+        assert phone.post(page(token, n), {f"item-{k}": v for k, v in f.all_items(instrument, 1).items()
+                                           if instrument != "feedback"}).status_code == 302
+    assert phone.post(f"/s/{token}/review/").status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.COMPLETED
+
+
+def test_staff_forms_keep_their_csrf_check(client, world):
+    staff = Client(enforce_csrf_checks=True)
+    assert staff.post("/login/", {"username": "coordinator", "password": "x"}).status_code == 403
+
+
 def _block_the_address():
     """Unknown links from the address of every test client until it is blocked (20 in all)."""
     guesser = Client()
