@@ -22,7 +22,7 @@ import statistics
 import time
 from urllib.parse import urlencode
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PASS = re.compile(r'name="link_pass" value="([^"]+)"')  # a hidden field of every survey form
 RADIO = re.compile(r'name="(item-[^"]+)" value="([^"]+)"')
 FORM = "application/x-www-form-urlencoded"  # what a phone's browser sends
 BATTERY = ["epds", "gad7", "pss", "kpcs", "rses", "pbq", "ibqr_vsf", "feedback"]
@@ -60,7 +60,7 @@ def main() -> None:
             answers = {}
             for name, value in RADIO.findall(html):
                 answers.setdefault(name, value)
-            data = answers | {"csrfmiddlewaretoken": CSRF.search(html).group(1), "next": "1"}
+            data = answers | {"link_pass": PASS.search(html).group(1), "next": "1"}
             response = timed("save a page", client.post, path, urlencode(data), content_type=FORM)
             assert response.status_code == 302, response.status_code
             location = response["Location"]
@@ -70,7 +70,7 @@ def main() -> None:
                 re.search(r"next=([^&]+)", location).group(1).replace("%2F", "/")
         html = timed("review", client.get, base + "review/").content.decode()
         response = timed("send", client.post, base + "review/",
-                         urlencode({"csrfmiddlewaretoken": CSRF.search(html).group(1)}), content_type=FORM)
+                         urlencode({"link_pass": PASS.search(html).group(1)}), content_type=FORM)
         assert response["Location"].endswith("/done/")
 
     survey(tokens[0])  # warms the caches (middleware, library, templates, texts)

@@ -34,7 +34,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PASS = re.compile(r'name="link_pass" value="([^"]+)"')  # a hidden field of every survey form
 RADIO = re.compile(r'name="(item-[^"]+)" value="([^"]+)"')
 
 
@@ -84,10 +84,10 @@ class Participant:
             answers = {}
             for name, value in RADIO.findall(html):
                 answers.setdefault(name, value)  # first option of every question
-            token = CSRF.search(html).group(1)
+            token = PASS.search(html).group(1)
             if self.think:
                 time.sleep(self.rng.uniform(0.5, 1.5) * self.think)
-            status, location, _ = self.request("POST", path, answers | {"csrfmiddlewaretoken": token, "next": "1"})
+            status, location, _ = self.request("POST", path, answers | {"link_pass": token, "next": "1"})
             if status != 302:
                 raise RuntimeError(f"page {path} answered {status}")
             if location.endswith("/review/"):
@@ -95,8 +95,8 @@ class Participant:
             path = location.split("?")[0] if "/support/" not in location else \
                 urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["next"][0]
         status, _, html = self.request("GET", self.path + "review/")
-        token = CSRF.search(html).group(1)
-        status, location, _ = self.request("POST", self.path + "review/", {"csrfmiddlewaretoken": token})
+        token = PASS.search(html).group(1)
+        status, location, _ = self.request("POST", self.path + "review/", {"link_pass": token})
         self.acknowledged = status == 302 and location.endswith("/done/")
 
 

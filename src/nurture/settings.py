@@ -81,9 +81,9 @@ def _development_secret_key() -> str:
 # for by name, and never in production.
 DEBUG = env_bool("NURTURE_DEBUG", default=False)
 SECRET_KEY = env_str("NURTURE_SECRET_KEY")
-# Keys being retired, one per line or space-separated: what they signed (sessions, password
-# reset links, mothers' survey passes) stays valid while new signatures use SECRET_KEY.
-SECRET_KEY_FALLBACKS = (env_str("NURTURE_OLD_SECRET_KEYS") or "").split()
+# Keys being retired, one per line: what they signed (sessions, password reset links,
+# mothers' survey passes) stays valid while new signatures use SECRET_KEY.
+SECRET_KEY_FALLBACKS = [key.strip() for key in (env_str("NURTURE_OLD_SECRET_KEYS") or "").splitlines() if key.strip()]
 
 
 def _site_url(raw: str) -> tuple[str, str, str]:

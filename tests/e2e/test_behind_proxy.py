@@ -121,8 +121,9 @@ def test_a_mother_saves_an_answer_through_the_proxy_on_a_link_built_with_the_sit
     assert response.status == 200 and "no-store" in response.headers["Cache-Control"]
     assert "Content-Security-Policy" in response.headers
     item = re.search(r'name="(item-[^"]+)" value="([^"]+)"', html)
-    response, body = mother.request("POST", path + "p/1/answer/", {"csrfmiddlewaretoken": mother.csrf(html),
-                                                                   "item": item[1], "value": item[2]})
+    link_pass = re.search(r'name="link_pass" value="([^"]+)"', html)[1]  # what the page's script sends
+    response, body = mother.request("POST", path + "p/1/answer/", {"link_pass": link_pass, "item": item[1],
+                                                                   "value": item[2]})
     assert response.status == 200, body
     _, html = mother.request("GET", path + "p/1/")
     assert re.search(rf'name="{item[1]}" value="{item[2]}"[^>]* checked', html)

@@ -2,7 +2,7 @@ import datetime as dt
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from django.utils import timezone
 
@@ -218,6 +218,72 @@ def test_the_pass_names_no_link_lasts_as_long_as_them_and_stays_small(world, sur
     assert len(tablet.cookies["nurture_links"].value) < 400  # the latest 8 assessments only
     _block_the_address()
     assert [tablet.get(f"/s/{t}/").status_code for t in tokens] == [429] * 4 + [200] * 8
+    caches["throttle"].clear()  # the block ends
+    assert tablet.get(f"/s/{tokens[4]}/").status_code == 200  # the oldest she holds, answering again
+    for t in tokens[:2]:
+        tablet.get(f"/s/{t}/")
+    _block_the_address()
+    assert tablet.get(f"/s/{tokens[4]}/").status_code == 200  # kept: she came back after the others
+    assert tablet.get(f"/s/{tokens[5]}/").status_code == 429
+
+
+def test_a_browser_that_keeps_no_cookies_carries_its_pass_in_the_page(survey):
+    """Blocked mid-page, a phone without cookies still saves: the form holds the same pass."""
+    import re
+
+    assessment, token = survey
+    phone = CookielessClient()
+    html = phone.get(page(token, 1)).content.decode()
+    carried = re.search(r'name="link_pass" value="([^"]+)"', html)[1]
+    _block_the_address()
+    answers = {f"item-{k}": v for k, v in f.epds_answers(self_harm_keyed=2).items()}
+    assert phone.post(page(token, 1), answers).status_code == 429  # a form without its pass
+    assert not ItemResponse.objects.exists()
+    response = phone.post(page(token, 1), answers | {"link_pass": carried})
+    assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
+    assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
+    html = phone.get(page(token, 2)).content.decode()  # a GET carries no form: the crisis link and pages
+    assert phone.post(page(token, 2) + "answer/", {"item": "item-1", "value": "1", "link_pass": carried}).json() \
+        == {"saved": True}
+    assert phone.post(f"/s/{token}/review/", {"link_pass": carried}).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.COMPLETED
+    other = Client()
+    assert other.post("/s/guess-x/", {"link_pass": carried}).status_code == 429
+    assert other.post(page(token, 1), {"link_pass": carried + "x"}).status_code == 429  # tampered
+
+
+def test_rotating_the_secret_key_keeps_mothers_passes(survey, settings):
+    import re
+
+    _, token = survey
+    mother, phone = Client(), CookielessClient()
+    mother.get(f"/s/{token}/")
+    carried = re.search(r'name="link_pass" value="([^"]+)"', phone.get(page(token, 1)).content.decode())[1]
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-for-the-site-" * 3
+    _block_the_address()
+    response = mother.get(f"/s/{token}/")
+    assert response.status_code == 200 and response.cookies  # her entry, made again with the new key
+    assert phone.post(page(token, 1), {"link_pass": carried}).status_code == 302
+    settings.SECRET_KEY_FALLBACKS = []
+    assert mother.get(f"/s/{token}/").status_code == 200
+    assert phone.post(page(token, 1), {"link_pass": carried}).status_code == 429  # the old key is gone
+
+
+def test_unknown_links_from_a_pass_holder_still_count(survey):
+    from nurture.survey.throttle import _address_key, _guesses
+
+    _, token = survey
+    mother = Client()
+    mother.get(f"/s/{token}/")
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")  # the address of every test client
+    _block_the_address()
+    before = _guesses(_address_key(request), time.time())[0]
+    assert [mother.get(f"/s/more-{i}/").status_code for i in range(5)] == [429] * 5
+    assert _guesses(_address_key(request), time.time())[0] == before + 5
 
 
 def test_a_pass_ends_with_the_links_it_was_given_for(world, survey):

@@ -21,8 +21,10 @@ safety answer. Every page of a valid link adds the link's assessment to a *pass*
 browser: one cookie for the survey pages (``/s/``), signed with the site's secret, listing
 the latest ``PASS_ENTRIES`` assessments by a keyed hash (no token, no id) until their links
 end. A blocked address is still served the links of the assessments its browser holds in
-its pass (a re-issued link included); the per-link limit still holds. A browser without a
-pass is refused before any look-up, and a guesser cannot make a pass.
+its pass (a re-issued link included); the per-link limit still holds. The pages' forms carry
+the same pass in a hidden field, so a browser that keeps no cookie is not stopped mid-page
+either. A request without a pass is refused before any look-up, and a guesser cannot make
+a pass.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache, caches
 from django.utils.crypto import salted_hmac
 
@@ -47,6 +50,7 @@ SHARED = "throttle"  # the cache alias every server process shares
 PASS_SALT = "nurture.survey.link-pass"
 PASS_ENTRIES = 8  # assessments a browser's pass remembers (a shared tablet holds a bounded cookie)
 PASS_PATH = "/s/"  # the survey pages, and nothing else
+PASS_FIELD = "link_pass"  # the same pass, carried by the pages' forms
 
 _in_process = threading.Lock()
 logger = logging.getLogger(__name__)
@@ -110,18 +114,13 @@ def _pass_cookie() -> str:
     return "__Secure-nurture_links" if settings.SITE_HTTPS else "nurture_links"
 
 
-def _pass_key(assessment_id: int) -> str:
+def _pass_key(assessment_id: int, secret: str | None = None) -> str:
     """An assessment's entry in the pass: keyed with the site's secret, so it names nothing
     and cannot be made for another assessment."""
-    return salted_hmac(PASS_SALT, str(assessment_id)).hexdigest()[:16]
+    return salted_hmac(PASS_SALT, str(assessment_id), secret=secret).hexdigest()[:16]
 
 
-def passes(request) -> dict[str, int]:
-    """The browser's pass, checked: {assessment key: end of the link (epoch seconds)}, the
-    ended ones left out. Empty without a pass or with one that is not ours."""
-    if _pass_cookie() not in request.COOKIES:
-        return {}
-    value = request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT)
+def _entries(value: str | None) -> dict[str, int]:
     entries = {}
     for entry in (value or "").split(","):
         key, _, ends = entry.partition(":")
@@ -130,19 +129,46 @@ def passes(request) -> dict[str, int]:
     return entries
 
 
+def passes(request) -> dict[str, int]:
+    """The pass the request carries, checked: {assessment key: end of the link (epoch
+    seconds)}, ended entries left out. From the browser's cookie and, on a save, from the
+    form's hidden field (a browser that keeps no cookie still carries the page's own)."""
+    entries = {}
+    if _pass_cookie() in request.COOKIES:
+        entries = _entries(request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT))
+    carried = request.POST.get(PASS_FIELD) if request.method == "POST" else None
+    if carried:
+        try:
+            entries |= _entries(signing.Signer(salt=PASS_SALT + ".form").unsign(carried))
+        except signing.BadSignature:
+            pass
+    return entries
+
+
 def has_pass(request, assessment_id: int) -> bool:
-    """This browser was served a page of one of this assessment's links before."""
-    return _pass_key(assessment_id) in passes(request)
+    """This browser was served a page of one of this assessment's links before (its entry
+    made with the current secret key or one being retired)."""
+    held = passes(request)
+    return any(_pass_key(assessment_id, key) in held for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
+
+
+def form_pass(link) -> str:
+    """The pass for the link's assessment, for the page's form: signed, opaque."""
+    return signing.Signer(salt=PASS_SALT + ".form").sign(f"{_pass_key(link.assessment_id)}:"
+                                                          f"{int(link.expires_at.timestamp())}")
 
 
 def give_pass(response, request, link) -> None:
-    """Add the link's assessment to the browser's pass, until the link ends; kept once per
-    assessment, for the ``PASS_ENTRIES`` latest."""
-    held = passes(request)
+    """Put the link's assessment last in the browser's pass, until the link ends; the
+    ``PASS_ENTRIES`` latest are kept. Nothing is sent when it is last already."""
+    held = {}
+    if _pass_cookie() in request.COOKIES:
+        held = _entries(request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT))
     key, ends = _pass_key(link.assessment_id), int(link.expires_at.timestamp())
-    if held.get(key, 0) >= ends:
+    if list(held.items())[-1:] == [(key, ends)]:
         return
-    held.pop(key, None)
+    mine = {_pass_key(link.assessment_id, old) for old in settings.SECRET_KEY_FALLBACKS} | {key}
+    held = {k: e for k, e in held.items() if k not in mine}  # hers, made with a retired key, replaced
     held = dict(list(held.items())[-(PASS_ENTRIES - 1):]) | {key: ends}
     response.set_signed_cookie(_pass_cookie(), ",".join(f"{k}:{e}" for k, e in held.items()), salt=PASS_SALT,
                                max_age=max(1, int(max(held.values()) - time.time())), path=PASS_PATH,

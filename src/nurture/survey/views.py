@@ -99,10 +99,10 @@ def _resolve(request, token):
     try:
         link = capture.resolve_token(token)
     except capture.InvalidLink as exc:
+        if exc.reason == "unknown":
+            throttle.record_failure(request)  # also from a blocked address holding a pass
         if blocked:
             return None, _throttled(request)
-        if exc.reason == "unknown":
-            throttle.record_failure(request)
         lang = request.COOKIES.get(LANG_COOKIE, "en")
         return None, _message(request, lang, f"invalid_{exc.reason}", status=404 if exc.reason == "unknown" else 410)
     if blocked and not throttle.has_pass(request, link.assessment_id):
@@ -165,7 +165,8 @@ def _questions_html(items: list[dict], open_placeholder: str) -> str:
 def _context(request, link, lang, **extra):
     assessment = link.assessment
     return {"t": texts(lang), "lang": lang, "token_assessment": assessment, "pages": len(assessment.instruments),
-            "languages": _lang_options(request, lang, extra.pop("keep", None)), **extra}
+            "languages": _lang_options(request, lang, extra.pop("keep", None)), "link_pass": throttle.form_pass(link),
+            **extra}
 
 
 def _next_url(token: str, number: int, pages: int, back: bool) -> str:
