@@ -149,6 +149,7 @@ def test_a_mother_already_answering_is_not_stopped_by_guesses_from_her_address(w
     answers = {f"item-{k}": v for k, v in f.epds_answers(self_harm_keyed=2).items()}
     response = mother.post(page(token, 1), answers)
     assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
+    assert "link_pass" not in response["Location"]  # her cookie is enough: addresses stay short
     assert ItemResponse.objects.filter(assessment=assessment, instrument="epds").count() == 10
     assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
     assert mother.get(response["Location"]).status_code == 200
@@ -242,10 +243,13 @@ def test_a_browser_that_keeps_no_cookies_carries_its_pass_in_the_page(survey):
     response = phone.post(page(token, 1), answers | {"link_pass": carried})
     assert response.status_code == 302 and response["Location"].startswith(f"/s/{token}/support/")
     assert Alert.objects.filter(assessment=assessment, rule="self_harm", severity="urgent").exists()
-    html = phone.get(page(token, 2)).content.decode()  # a GET carries no form: the crisis link and pages
+    crisis = phone.get(response["Location"])  # the pass goes along: the blocked network hides no help
+    assert crisis.status_code == 200 and "988" in crisis.content.decode()
+    assert phone.get(response["Location"].split("&link_pass=")[0]).status_code == 429  # without it
     assert phone.post(page(token, 2) + "answer/", {"item": "item-1", "value": "1", "link_pass": carried}).json() \
         == {"saved": True}
-    assert phone.post(f"/s/{token}/review/", {"link_pass": carried}).status_code == 302
+    response = phone.post(f"/s/{token}/review/", {"link_pass": carried})
+    assert response.status_code == 302 and phone.get(response["Location"]).status_code == 200  # done
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.COMPLETED
     other = Client()

@@ -129,17 +129,32 @@ def _entries(value: str | None) -> dict[str, int]:
     return entries
 
 
+def passes_by_cookie(request) -> dict[str, int]:
+    """The pass in the browser's cookie, checked (see :func:`passes`)."""
+    if _pass_cookie() not in request.COOKIES:
+        return {}
+    return _entries(request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT))
+
+
+def _form_signer() -> signing.Signer:
+    return signing.Signer(salt=PASS_SALT + ".form")
+
+
+def carried_pass(request) -> str | None:
+    """The pass a browser without the cookie carries: the form's hidden field on a save, or
+    the address it was sent on to after one (the crisis page, the next page, done)."""
+    return (request.POST if request.method == "POST" else request.GET).get(PASS_FIELD) or None
+
+
 def passes(request) -> dict[str, int]:
     """The pass the request carries, checked: {assessment key: end of the link (epoch
-    seconds)}, ended entries left out. From the browser's cookie and, on a save, from the
-    form's hidden field (a browser that keeps no cookie still carries the page's own)."""
-    entries = {}
-    if _pass_cookie() in request.COOKIES:
-        entries = _entries(request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT))
-    carried = request.POST.get(PASS_FIELD) if request.method == "POST" else None
+    seconds)}, ended entries left out. From the browser's cookie and from
+    :func:`carried_pass` (a browser that keeps no cookie still carries the page's own)."""
+    entries = passes_by_cookie(request)
+    carried = carried_pass(request)
     if carried:
         try:
-            entries |= _entries(signing.Signer(salt=PASS_SALT + ".form").unsign(carried))
+            entries |= _entries(_form_signer().unsign(carried))
         except signing.BadSignature:
             pass
     return entries
@@ -154,16 +169,13 @@ def has_pass(request, assessment_id: int) -> bool:
 
 def form_pass(link) -> str:
     """The pass for the link's assessment, for the page's form: signed, opaque."""
-    return signing.Signer(salt=PASS_SALT + ".form").sign(f"{_pass_key(link.assessment_id)}:"
-                                                          f"{int(link.expires_at.timestamp())}")
+    return _form_signer().sign(f"{_pass_key(link.assessment_id)}:{int(link.expires_at.timestamp())}")
 
 
 def give_pass(response, request, link) -> None:
     """Put the link's assessment last in the browser's pass, until the link ends; the
     ``PASS_ENTRIES`` latest are kept. Nothing is sent when it is last already."""
-    held = {}
-    if _pass_cookie() in request.COOKIES:
-        held = _entries(request.get_signed_cookie(_pass_cookie(), default=None, salt=PASS_SALT))
+    held = passes_by_cookie(request)
     key, ends = _pass_key(link.assessment_id), int(link.expires_at.timestamp())
     if list(held.items())[-1:] == [(key, ends)]:
         return

@@ -85,6 +85,13 @@ def _with_pass(view):
         link = getattr(request, "survey_link", None)
         if link is not None:
             throttle.give_pass(response, request, link)
+            carried = throttle.carried_pass(request)
+            if carried and response.status_code == 302 and response["Location"].startswith(f"/s/{token}/") \
+                    and not throttle.passes_by_cookie(request):
+                # A browser without cookies takes its pass along to the page it is sent to:
+                # after a risk answer that is the crisis page, which a blocked network must not hide.
+                separator = "&" if "?" in response["Location"] else "?"
+                response["Location"] += f"{separator}{urlencode({throttle.PASS_FIELD: carried})}"
         return response
 
     return wrapped
