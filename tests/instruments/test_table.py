@@ -194,6 +194,56 @@ def test_safety_summary_from_the_frame_equals_the_summary_of_the_records():
         assert summary_lines(records, limit=limit) == expected
     assert any(" more" in line for line in summary_lines(flags, limit=3))
     assert summary_lines(flags.iloc[:0]) == summary_lines([]) == ["safety: no rule hits"]
+    # ``nurture score`` hands over categorical ids, in order of first appearance: the hits
+    # still come in the order of the ids' text.
+    coded = score_table(frame, library(), categorical=True).flags
+    assert isinstance(coded["participant_id"].dtype, pd.CategoricalDtype)
+    assert list(coded["participant_id"].cat.categories) != sorted(coded["participant_id"].cat.categories)
+    coded = pd.concat([coded.iloc[::2], coded.iloc[1::2]])
+    assert flag_records(coded) == records
+    for limit in (3, 20):
+        assert summary_lines(coded, limit=limit) == _summary_one_record_at_a_time(records, limit)
+
+
+def _battery_rows(rng, participants: int) -> list[tuple]:
+    rows = []
+    for p in range(participants):
+        for instrument_id in ("epds", "gad7", "pss", "kpcs", "pbq"):
+            for item in inst(instrument_id).rated_items:
+                if rng.random() > 0.05:
+                    rows.append((f"P{p}", "pre", instrument_id, item.id, str(rng.choice(item.values))))
+    return rows
+
+
+def test_a_large_table_scored_on_two_threads_equals_the_table_scored_on_one(monkeypatch):
+    import nurture.instruments.scoring as scoring
+
+    frame = long(_battery_rows(np.random.default_rng(4), 300)).sample(frac=1, random_state=1)
+    monkeypatch.setattr(scoring, "_PARALLEL_ROWS", 10**9)
+    one = score_table(frame.reset_index(drop=True), library())
+    monkeypatch.setattr(scoring, "_PARALLEL_ROWS", 0)
+    two = score_table(frame.reset_index(drop=True), library())
+    pd.testing.assert_frame_equal(one.scores, two.scores)
+    pd.testing.assert_frame_equal(one.flags, two.flags)
+    assert len(one.flags) and one.scores["score"].notna().sum() > 1000
+
+
+@pytest.mark.parametrize("threads", [False, True], ids=["one thread", "two threads"])
+@pytest.mark.parametrize("bad, message", [
+    ({"instrument": "aaa"}, "unknown instrument 'aaa'"),  # sorts before every instrument with a problem
+    ({"instrument": "zzz"}, "'9' is outside the EPDS item 1 coding 0–3"),  # the EPDS problem comes first
+])
+def test_with_several_problems_the_first_instrument_in_name_order_is_named(threads, bad, message, monkeypatch):
+    import nurture.instruments.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_PARALLEL_ROWS", 0 if threads else 10**9)
+    rows = _battery_rows(np.random.default_rng(2), 40)
+    rows.append(("P1", "pre", "gad7", "1", "8"))  # a second answer, and out of range, in a later instrument
+    rows.insert(5, ("P0", "pre", bad["instrument"], "1", "1"))
+    rows.append(("P0", "post", "epds", "1", "9"))
+    with pytest.raises(ResponseError) as caught:
+        score_table(long(rows), library(), source="items.csv")
+    assert message in str(caught.value)
 
 
 def test_categorical_scores_hold_the_same_values_and_write_the_same_file(tmp_path):

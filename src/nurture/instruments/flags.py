@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 SEVERITY_ORDER = {"urgent": 0, "follow_up": 1}
@@ -23,11 +24,19 @@ def _in_order(flags: pd.DataFrame) -> pd.DataFrame:
     Sorted as columns (a stable sort, so hits that tie keep the order they were found in),
     by position: whatever index the hits came with, each comes out once.
     """
-    keys = pd.DataFrame({
-        "severity": flags["severity"].astype(str).map(SEVERITY_ORDER).fillna(9).to_numpy(),
-        **{c: flags[c].astype(str).to_numpy() for c in _TEXT},
-    })  # a fresh 0..n-1 index: positions
-    return flags.iloc[keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()]
+    severity = flags["severity"].astype(str).map(SEVERITY_ORDER).fillna(9).to_numpy()
+    keys = [_text_rank(flags[c]) for c in reversed(_TEXT)]
+    return flags.iloc[np.lexsort([*keys, severity])]  # (the last key sorts first)
+
+
+def _text_rank(column: pd.Series) -> np.ndarray:
+    """Integers that sort as the column's text does (equal texts, equal integers). A
+    categorical column is ranked by its distinct values, not a string per row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        texts = np.asarray([*map(str, column.cat.categories), "nan"], dtype=object)  # code -1: a missing cell
+        _, rank = np.unique(texts, return_inverse=True)
+        return rank[column.cat.codes.to_numpy()]
+    return pd.factorize(column.astype(str).to_numpy(dtype=object), sort=True)[0]
 
 
 def flag_records(flags: pd.DataFrame) -> list[dict]:

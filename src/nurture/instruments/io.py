@@ -24,6 +24,7 @@ import pandas as pd
 from .errors import ResponseError
 from .scoring import COLUMNS
 
+_FEW_VALUES = {"timepoint", "instrument", "item", "value"}  # columns the reader codes while parsing
 SCORES_CSV_COLUMNS = ["participant_id", "timepoint", "instrument", "scale", "score", "n_items", "band"]
 ID_COLUMNS = ("participant_id", "timepoint", "instrument", "item")
 
@@ -178,40 +179,44 @@ def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndar
         from pyarrow import csv as pa_csv
     except ImportError:
         return None
+    coded = pa.dictionary(pa.int32(), pa.string())
+    # Columns of few distinct values (timepoint, instrument, item, value) are coded as they
+    # are parsed; identifiers (and any other column) are parsed as text and coded a block at
+    # a time on every core — pyarrow's coding while parsing is slow for many distinct values.
+    types = {h: coded if h.strip() in _FEW_VALUES else pa.string() for h in header}
     try:
         table = pa_csv.read_csv(
             pa.input_stream(str(path), compression=None),  # no guessing of compression from the name; BOM skipped
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), null_values=[],
+            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[],
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError, OSError):
         return None
-
-    def encode(name: str):
-        """One column as (distinct texts, codes): dictionary-encoded by pyarrow, off the GIL.
-        The chunks share one dictionary, so joining them joins only their codes."""
-        encoded = pc.dictionary_encode(table.column(name))
-        encoded = pa.table({name: encoded}).unify_dictionaries().column(0).combine_chunks()
-        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
-
-    # The columns are encoded at once, one per core: parsing as plain text and encoding in
-    # parallel is about three times faster than pyarrow's parse-time dictionary conversion.
-    with ThreadPoolExecutor(max_workers=min(len(header), os.cpu_count() or 1)) as pool:
-        encoded = dict(zip(table.column_names, pool.map(encode, table.column_names), strict=True))
     num_rows = table.num_rows
-    table = None  # the text columns are no longer needed: give their memory back to the system,
+    encoded = {}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for name in table.column_names:
+            column = table.column(name)
+            if not pa.types.is_dictionary(column.type):
+                column = pa.chunked_array(list(pool.map(pc.dictionary_encode, column.chunks)), type=coded)
+            # one dictionary for all the blocks: joining them then joins only their codes
+            column = pa.table({name: column}).unify_dictionaries().column(0).combine_chunks()
+            encoded[name] = (column.dictionary.to_pylist(), column.indices.to_numpy(zero_copy_only=False))
+    table = column = None  # the text columns are no longer needed: give their memory back to the system,
     pa.default_memory_pool().release_unused()  # which pyarrow's allocator would otherwise keep
     columns = {}
-    blank_row = np.ones(num_rows, dtype=bool)
+    blank_row: np.ndarray | bool = True  # per row, all its cells so far are blank (False: no row can be)
     for name, (categories, codes) in encoded.items():
         codes = codes.astype(np.int32, copy=False)
-        blank_row &= np.array([c.strip() == "" for c in categories] + [True], dtype=bool)[codes]
+        blank = np.array([c.strip() == "" for c in categories], dtype=bool)
+        if blank_row is not False:
+            blank_row = blank[codes] & blank_row if blank.any() else False
         if name.strip() in COLUMNS:
             columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
         else:  # other columns stay plain text, as the careful reader gives them
             columns[name] = np.asarray(categories, dtype=object)[codes]
-    if blank_row.any():
+    if np.any(blank_row):
         return None  # rows of empty cells are skipped, and the lines counted, by the readers below
     return pd.DataFrame(columns), np.arange(num_rows, dtype=np.int64) + 2
 

@@ -14,7 +14,9 @@ unscored (counted as unanswered) when it gives no score.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -371,7 +373,7 @@ class _Parsed:
 
     item_codes: np.ndarray  # per row, codes into item_labels
     item_labels: np.ndarray
-    value_codes: np.ndarray  # per row, codes into the per-value arrays below (-1: missing cell)
+    pairs: np.ndarray  # per row, item code × len(num) + value code (a missing cell: the last value)
     num: np.ndarray
     na: np.ndarray
     blank: np.ndarray
@@ -398,8 +400,13 @@ def _parse(items: pd.Series, values: pd.Series) -> _Parsed:
     # the last entry: a missing cell (code -1) is blank
     num, na = np.append(num, np.nan), np.append(na, False)
     blank, bad = np.append(blank, True), np.append(bad, False)
-    return _Parsed(codes.astype(np.int32, copy=False), labels, value_codes.astype(np.int32, copy=False),
-                   num, na, blank, bad, values)
+    n_values = len(num)
+    # One code per row for its (item, value) pair: a missing cell (code -1) takes the last value slot.
+    wide = len(labels) * n_values >= 2**31
+    value_codes = value_codes.astype(np.int64 if wide else np.int32, copy=False)
+    pair = codes.astype(value_codes.dtype) * n_values + value_codes
+    pair[value_codes < 0] += n_values
+    return _Parsed(codes.astype(np.int32, copy=False), labels, pair, num, na, blank, bad, values)
 
 
 def _count_in_place(space: int, rows: int) -> bool:
@@ -415,21 +422,31 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
     """
     ids = [item.id for item in inst.items]
     n_values = len(parsed.num)  # distinct values + the missing cell (code -1 → last)
-    pair_of_row = parsed.item_codes[rows].astype(np.int64) * n_values + parsed.value_codes[rows] % n_values
+    pair_of_row = parsed.pairs[rows]
     space = len(parsed.item_labels) * n_values
-    if _count_in_place(space, len(rows)):  # few distinct pairs possible: count them in place
-        present = np.bincount(pair_of_row, minlength=space) > 0
+    if _count_in_place(space, len(rows)):  # few distinct pairs possible: a table over every pair
+        present = np.zeros(space, dtype=bool)
+        present[pair_of_row] = True
         pairs = np.flatnonzero(present)
-        slot = np.full(space, -1, dtype=np.int64)
-        slot[pairs] = np.arange(len(pairs))
-        slot_of_row = slot[pair_of_row]  # per row: which distinct pair it holds
+        slot_of_row = None  # each row's answer is looked up by its pair code
     else:  # many distinct values (free text): sort instead of a table over every combination
         pairs, slot_of_row = np.unique(pair_of_row, return_inverse=True)
-    del pair_of_row
+        del pair_of_row
+
+    def per_row(per_pair: np.ndarray) -> np.ndarray:
+        """A value for each distinct pair, spread to the rows."""
+        if slot_of_row is not None:
+            return per_pair[slot_of_row]
+        table = np.zeros(space, dtype=per_pair.dtype)
+        table[pairs] = per_pair
+        return table[pair_of_row]
 
     def first_row(mask: np.ndarray) -> int:
         """Position (within ``rows``) of the first row whose pair is flagged in ``mask``."""
-        return int(np.flatnonzero(mask[slot_of_row])[0])
+        return int(np.flatnonzero(per_row(mask))[0])
+
+    def row_item(k: int) -> int:
+        return int(per_row(item_codes)[k])
 
     label_map = pd.Categorical(parsed.item_labels, categories=ids).codes.astype(np.int64) \
         if len(parsed.item_labels) else np.zeros(0, dtype=np.int64)
@@ -448,7 +465,7 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
     if bad.any():
         k = first_row(bad)
         raise ResponseError(f"{parsed.raw_values.iloc[rows[k]]!r} is not a number for {inst.short_name} item "
-                            f"{ids[item_codes[slot_of_row[k]]]}", row=int(rows[k]) + row_offset, column="value")
+                            f"{ids[row_item(k)]}", row=int(rows[k]) + row_offset, column="value")
     table, vmin = _key_table(inst)
     rated = ~is_text & ~blank & ~na
     with np.errstate(invalid="ignore"):
@@ -461,7 +478,7 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
     invalid = rated & np.isnan(keyed)
     if invalid.any():
         k = first_row(invalid)
-        item = inst.items[item_codes[slot_of_row[k]]]
+        item = inst.items[row_item(k)]
         shown = parsed.raw_values.iloc[rows[k]]
         raise ResponseError(f"{shown!r} is outside the {inst.short_name} item {item.id} coding "
                             f"{item.min_value}–{item.max_value}", row=int(rows[k]) + row_offset, column="value")
@@ -470,25 +487,28 @@ def _keyed_long(inst: Instrument, parsed: _Parsed, rows: np.ndarray, row_offset:
         refused = na & ~na_allowed & ~is_text
         if refused.any():
             k = first_row(refused)
-            raise ResponseError(f"{inst.short_name} item {ids[item_codes[slot_of_row[k]]]} does not allow 'na'",
+            raise ResponseError(f"{inst.short_name} item {ids[row_item(k)]} does not allow 'na'",
                                 row=int(rows[k]) + row_offset, column="value")
         na_scores = np.array([np.nan if i.na_score is None else i.na_score for i in inst.items])
         keyed = np.where(na & ~is_text, na_scores[item_codes], keyed)
-    given = ~blank & ~is_text
     score = np.where(is_text, np.nan, keyed)
-    return {"item": item_codes[slot_of_row], "score": score[slot_of_row], "given": given[slot_of_row]}
+    return {"item": per_row(item_codes), "score": per_row(score)}
 
 
 # --------------------------------------------------------------------------- whole tables
+
+
+_PARALLEL_ROWS = 500_000  # rows from which a table's instruments are scored on two threads
 
 
 def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: int = 2,
                 categorical: bool = False) -> TableScores:
     """Score a long table of item responses (the ``item_responses.csv`` format).
 
-    ``categorical``: the scores' text columns (ids, instrument, scale, band, versions) come
-    as pandas categoricals, codes into their distinct values, rather than one Python string
-    per row — the same values, for a caller that only writes them out (``nurture score``).
+    ``categorical``: the scores' text columns (ids, instrument, scale, band, versions) and
+    the flags' participant and timepoint come as pandas categoricals, codes into their
+    distinct values, rather than one Python string per row — the same values, for a caller
+    that only writes them out and summarises the flags (``nurture score``).
 
     Validates every row first: an unknown instrument or item, a value outside the
     coding, ``na`` where it is not allowed, or two answers to the same item by the
@@ -515,29 +535,43 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
     inst_codes, inst_uniques = _codes(frame["instrument"])
     n_resp = int(resp_codes.max()) + 1
     parsed = _parse(frame["item"], frame["value"])
-    score_parts, flag_parts = [], []
     # Each instrument's rows, in file order, from one stable sort (not a scan per instrument).
     by_instrument = np.argsort(inst_codes, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
-    bounds = np.searchsorted(inst_codes[by_instrument], np.arange(len(inst_uniques) + 1))
-    for code in np.argsort([str(u) for u in inst_uniques]):
-        inst_id = str(inst_uniques[code])
-        rows = by_instrument[bounds[code]:bounds[code + 1]]
-        if len(rows) == 0:  # a category no row uses
-            continue
-        if inst_id not in library:
-            raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
-                                row=int(rows[0]) + row_offset, column="instrument", source=source)
-        inst = library.get(inst_id)
-        if inst.structure_only:
-            raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its scoring",
-                                row=int(rows[0]) + row_offset, column="instrument", source=source)
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(inst_codes, minlength=len(inst_uniques)))))
+    order = [(str(inst_uniques[code]), by_instrument[bounds[code]:bounds[code + 1]])
+             for code in np.argsort([str(u) for u in inst_uniques])]
+    order = [(inst_id, rows) for inst_id, rows in order if len(rows)]  # (a category no row uses)
+
+    def scored(inst_id: str, rows: np.ndarray):
+        if inst_id not in library or library.get(inst_id).structure_only:
+            return None  # refused below, in its turn
+        return _score_rows(library.get(inst_id), parsed, rows, resp_codes, n_resp, row_offset)
+
+    # A large table's instruments are scored two at a time: numpy leaves the interpreter
+    # lock while it gathers and counts. Results (and the first problem) are taken in order.
+    workers = min(2, os.cpu_count() or 1) if n >= _PARALLEL_ROWS else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = [pool.submit(scored, inst_id, rows) for inst_id, rows in order]
+        score_parts, flag_parts = [], []
         try:
-            parts = _score_rows(inst, parsed, rows, resp_codes, n_resp, row_offset)
-        except ResponseError as exc:
-            raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
-        resp, scores, flags = parts
-        score_parts.append((inst, resp, scores))
-        flag_parts.append((inst, flags))
+            for (inst_id, rows), future in zip(order, pending, strict=True):
+                if inst_id not in library:
+                    raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
+                                        row=int(rows[0]) + row_offset, column="instrument", source=source)
+                inst = library.get(inst_id)
+                if inst.structure_only:
+                    raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its "
+                                        "scoring", row=int(rows[0]) + row_offset, column="instrument", source=source)
+                try:
+                    resp, scores, flags = future.result()
+                except ResponseError as exc:
+                    raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
+                score_parts.append((inst, resp, scores))
+                flag_parts.append((inst, flags))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
     return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes, categorical)
 
 
@@ -570,18 +604,20 @@ def _score_rows(inst, parsed, rows, resp_codes, n_resp, row_offset):
     present = np.zeros(n_resp, dtype=bool)
     present[r] = True
     respondents = np.flatnonzero(present)
-    local = np.full(len(present), -1, dtype=np.int64)
-    local[respondents] = np.arange(len(respondents))
-    lr = local[r]
-    flat = lr * n_items + long["item"]
+    if len(respondents) < n_resp:  # number the respondents of this instrument from 0
+        local = np.full(len(present), -1, dtype=r.dtype)
+        local[respondents] = np.arange(len(respondents), dtype=r.dtype)
+        r = local[r]
+    wide = len(respondents) * n_items >= 2**31
+    flat = r.astype(np.int64 if wide else np.int32, copy=False) * n_items
+    flat += long["item"]  # each row's cell in the (respondent × item) matrix
     counts = np.bincount(flat, minlength=len(respondents) * n_items)
-    if (counts > 1).any():
+    if counts.max(initial=0) > 1:
         dup = np.flatnonzero(counts[flat] > 1)[1]
         raise ResponseError(f"a second answer to {inst.short_name} item {inst.items[long['item'][dup]].id} "
                             "for the same participant and timepoint", row=int(rows[dup]) + row_offset, column="item")
     matrix = np.full((len(respondents), n_items), np.nan)
-    scored = ~np.isnan(long["score"])
-    matrix[lr[scored], long["item"][scored]] = long["score"][scored]
+    matrix.ravel()[flat] = long["score"]  # one answer per cell; an unscored answer leaves its NaN
     results = _score_matrix(inst, matrix)
     flags = _table_flags(inst, matrix, results)
     return respondents, results, flags
@@ -659,17 +695,20 @@ def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, r
         "prorated": arrays["prorated"], "missing_reason": arrays["reason"],
         "instrument_version": meta_cols[2], "scoring_version": meta_cols[3],
     }, columns=SCORE_COLUMNS)
-    flag_frames = []
+    flag_frames, flag_resp = [], []
     for (inst, respondents, _), (_, flags) in zip(score_parts, flag_parts, strict=True):
         for hit, rule, severity, subject, observed, partial in flags:
             if len(hit) == 0:
                 continue
-            resp_ids = respondents[hit]
+            flag_resp.append(respondents[hit])
             flag_frames.append(pd.DataFrame({
-                "participant_id": p_labels[resp_p[resp_ids]], "timepoint": t_labels[resp_t[resp_ids]],
                 "instrument": inst.id, "rule": rule, "severity": severity, "subject": subject,
                 "observed": observed, "partial": partial,
-            }))
-    flags = (pd.concat(flag_frames, ignore_index=True) if flag_frames
-             else pd.DataFrame(columns=FLAG_COLUMNS))
-    return TableScores(scores, flags)
+            }, index=range(len(hit))))
+    if not flag_frames:
+        return TableScores(scores, pd.DataFrame(columns=FLAG_COLUMNS))
+    flags = pd.concat(flag_frames, ignore_index=True)
+    resp_ids = np.concatenate(flag_resp)
+    flags.insert(0, "participant_id", _labelled(resp_p[resp_ids], p_labels, categorical))
+    flags.insert(1, "timepoint", _labelled(resp_t[resp_ids], t_labels, categorical))
+    return TableScores(scores, flags[FLAG_COLUMNS])
