@@ -398,8 +398,9 @@ def _write_columnar(fh, columns, rows: int) -> bool:
         return False
     if rows == 0:
         return True
+    # written as codes into their cells: the writer turns a batch at a time into text
     arrays = [pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(cells, pa.string()))
-              .cast(pa.string()) for codes, cells in columns]
+              for codes, cells in columns]
     table = pa.table(arrays, names=SCORES_CSV_COLUMNS)
     pa_csv.write_csv(table, fh, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="none",
                                                                   batch_size=65536))
