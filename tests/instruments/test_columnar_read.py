@@ -3,9 +3,10 @@ the line numbers and the scores of the row-by-row reader."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from nurture.instruments import io as response_io
-from nurture.instruments import library, score_table
+from nurture.instruments import ResponseError, library, score_table
 from nurture.instruments.io import read_item_responses
 
 
@@ -50,11 +51,23 @@ def test_a_file_the_columnar_reader_cannot_take_goes_the_careful_way(tmp_path, m
     assert list(read_item_responses(blank_line).attrs["lines"]) == [3]
     empty_cells = write(tmp_path, "participant_id,timepoint,instrument,item,value\n , ,,,\nP1,pre,epds,1,0\n")
     assert list(read_item_responses(empty_cells).attrs["lines"]) == [3]
-    repeated = write(tmp_path, "participant_id,timepoint,instrument,item,value,value\nP1,pre,epds,1,0,1\n")
-    columnar = read_item_responses(repeated)
-    with monkeypatch.context() as m:
-        rows_reader(m)
-        pd.testing.assert_frame_equal(columnar, read_item_responses(repeated))
+
+
+@pytest.mark.parametrize("header", ["value,value", "value, value", "value,value "])
+def test_a_column_named_twice_is_refused_by_every_reader(tmp_path, monkeypatch, header):
+    """Two columns of one name (once trimmed) are ambiguous: which value is the answer?
+    No reader may pick one silently — the quoted, plain and columnar files alike."""
+    plain = f"participant_id,timepoint,instrument,item,{header}\nP1,pre,epds,10,3,0\n"
+    quoted = plain.replace("P1,", '"P1",')
+    for text in (plain, quoted):
+        for careful in (False, True):
+            with monkeypatch.context() as m:
+                if careful:
+                    rows_reader(m)
+                with pytest.raises(ResponseError) as caught:
+                    read_item_responses(write(tmp_path, text))
+            assert (caught.value.row, caught.value.column) == (1, "value")
+            assert "column 'value' appears twice in the header" in str(caught.value)
 
 
 def test_the_file_lines_are_shared_not_copied_into_every_column(tmp_path):

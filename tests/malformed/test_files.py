@@ -47,6 +47,10 @@ SCORE_INPUTS = {
     "a NUL byte": swap("P1,pre,gad7,1", "P1,pre,gad7,\x001"),
     "a missing value column": CLEAN_ITEMS.replace(",value", "", 1),
     "a column named twice": CLEAN_ITEMS.replace(",value", ",value,value", 1),
+    "a column named twice, every row with both": CLEAN_ITEMS.replace(",value", ",value,value", 1)
+    .replace("\n", ",0\n").replace("value,0\n", "value\n", 1),
+    "two columns named alike once trimmed": CLEAN_ITEMS.replace(",value", ",value, value", 1)
+    .replace("\n", ",0\n").replace("value,0\n", "value\n", 1),
     "a row with an extra cell": swap("P1,pre,gad7,1,2", "P1,pre,gad7,1,2,9"),
     "a row with a missing cell": swap("P1,pre,gad7,1,2", "P1,pre,gad7,1"),
     "an unclosed quote": swap("P1,pre,gad7,1,2", 'P1,pre,gad7,"1,2'),

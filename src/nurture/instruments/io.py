@@ -91,6 +91,9 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     """
     if '"' in text or "\x00" in text or not text.strip():
         return None
+    names = [h.strip() for h in text.split("\n", 1)[0].split(",")]
+    if len(set(names)) != len(names):
+        return None  # a column named twice: pandas would rename one, the careful reader refuses the file
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
     if len(ends) == 0 or ends[-1] != len(data) - 1:
@@ -150,7 +153,8 @@ def _simple_header(raw: bytes | mmap.mmap) -> list[str] | None:
         header = raw[start:end if end >= 0 else len(raw)].decode("utf-8").rstrip("\r").split(",")
     except UnicodeDecodeError:
         return None
-    if len(set(header)) != len(header) or not all(h.strip() for h in header):
+    names = [h.strip() for h in header]  # (as every reader trims them)
+    if len(set(names)) != len(names) or not all(names):
         return None
     return header
 
@@ -210,8 +214,9 @@ def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndar
     for name, (categories, codes) in encoded.items():
         codes = codes.astype(np.int32, copy=False)
         blank = np.array([c.strip() == "" for c in categories], dtype=bool)
-        if blank_row is not False:
-            blank_row = blank[codes] & blank_row if blank.any() else False
+        if blank_row is not False:  # (a missing cell, code -1, would count as blank: the last entry)
+            blank_row = np.append(blank, True)[codes] & blank_row if blank.any() or codes.min(initial=0) < 0 \
+                else False
         if name.strip() in COLUMNS:
             columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
         else:  # other columns stay plain text, as the careful reader gives them
