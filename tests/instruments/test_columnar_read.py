@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nurture.instruments import io as response_io
 from nurture.instruments import ResponseError, library, score_table
+from nurture.instruments import io as response_io
 from nurture.instruments.io import read_item_responses
 
 
