@@ -199,7 +199,7 @@ def _read_columnar(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndar
         return None
     num_rows = table.num_rows
     encoded = {}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         for name in table.column_names:
             column = table.column(name)
             if not pa.types.is_dictionary(column.type):
