@@ -62,6 +62,8 @@ def read_item_responses(path: Path) -> pd.DataFrame:
                                 source=name, row=1, column=column)
     for column in (*ID_COLUMNS, "value"):
         frame[column] = _stripped_categories(frame[column])
+    if fast is not None and "pyarrow" in sys.modules:  # the columnar reader's buffers, whose codes the
+        sys.modules["pyarrow"].default_memory_pool().release_unused()  # frame now holds: back to the system
     check_identifiers(frame, ID_COLUMNS, lines, name)
     frame.attrs["lines"] = FileLines(lines)
     return frame

@@ -532,6 +532,7 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
     if len(p_uniques) * len(t_uniques) >= 2**31:
         p_codes = p_codes.astype(np.int64)
     resp_codes = p_codes * len(t_uniques) + t_codes
+    del p_codes, t_codes
     inst_codes, inst_uniques = _codes(frame["instrument"])
     n_resp = int(resp_codes.max()) + 1
     parsed = _parse(frame["item"], frame["value"])
@@ -572,15 +573,16 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
             for future in pending:
                 future.cancel()
             raise
-    return _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes, categorical)
+    return _assemble(score_parts, flag_parts, p_uniques, t_uniques, resp_codes, categorical)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and their labels; a categorical column already has them."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int32), np.asarray(column.cat.categories, dtype=object)
+        codes = column.cat.codes.to_numpy().astype(np.int32, copy=False)  # (read only: no copy needed)
+        return codes, np.asarray(column.cat.categories, dtype=object)
     codes, uniques = pd.factorize(column, sort=False)
-    return codes.astype(np.int32), np.asarray(uniques, dtype=object)
+    return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
 
 
 def _first_blank(column: pd.Series) -> int | None:
@@ -647,7 +649,7 @@ def _labelled(codes: np.ndarray, labels, categorical: bool):
     return np.asarray(labels, dtype=object)[codes]
 
 
-def _assemble(score_parts, flag_parts, p_codes, t_codes, p_uniques, t_uniques, resp_codes,
+def _assemble(score_parts, flag_parts, p_uniques, t_uniques, resp_codes,
               categorical: bool = False) -> TableScores:
     # Map each respondent code back to its participant and timepoint labels.
     n_resp = int(resp_codes.max()) + 1
