@@ -69,17 +69,23 @@ def summary_lines(hits: list[dict] | pd.DataFrame, *, limit: int = 20, stored: b
     if frame.empty:
         return ["safety: no rule hits"]
     rows = _in_order(frame)
-    text = pd.DataFrame({c: rows[c].astype(str).to_numpy() for c in (*_TEXT, "severity", "subject")})
     consequence = ("the study's alerts for them are listed above" if stored else
                    "nothing is stored, so no alert is raised: follow them up")
-    lines = [f"safety: {len(text)} rule hit(s) for {text['participant_id'].nunique()} participant(s); "
-             f"{consequence}"]
-    groups = text.groupby(["severity", "instrument", "rule", "subject"], sort=False)  # in order of first hit
-    shown = groups.head(limit)
-    names = (shown["participant_id"] + " " + shown["timepoint"]).groupby(
-        [shown["severity"], shown["instrument"], shown["rule"], shown["subject"]], sort=False).agg(", ".join)
-    for (severity, instrument, rule, subject), count in groups.size().items():
-        more = f" and {count - limit} more" if count > limit else ""
-        lines.append(f"  {severity.replace('_', '-'):<9} {instrument} {rule} ({subject}): "
-                     f"{names[(severity, instrument, rule, subject)]}{more}")
+    people = rows["participant_id"]
+    count = (len(np.unique(people.cat.codes)) if isinstance(people.dtype, pd.CategoricalDtype)
+             else people.astype(str).nunique())
+    lines = [f"safety: {len(rows)} rule hit(s) for {count} participant(s); {consequence}"]
+    # one line per (severity, instrument, rule, subject), in order of its first hit; only
+    # the hits shown are turned into text
+    keys = [rows[c].astype(str).to_numpy(dtype=object) for c in ("severity", "instrument", "rule", "subject")]
+    codes = [pd.factorize(k)[0] for k in keys]
+    group, _ = pd.factorize(np.ravel_multi_index(codes, [int(c.max()) + 1 for c in codes]))
+    shown_ids, shown_times = rows["participant_id"].to_numpy(), rows["timepoint"].to_numpy()
+    for g, size in enumerate(np.bincount(group)):
+        at = np.flatnonzero(group == g)
+        first = at[0]
+        names = ", ".join(f"{shown_ids[k]} {shown_times[k]}" for k in at[:limit])
+        more = f" and {size - limit} more" if size > limit else ""
+        severity, instrument, rule, subject = (k[first] for k in keys)
+        lines.append(f"  {severity.replace('_', '-'):<9} {instrument} {rule} ({subject}): {names}{more}")
     return lines
