@@ -239,6 +239,9 @@ def _database_from_env() -> dict:
         # Django's SQLite backend, with writers queued on a file lock (nurture.common.sqlite.base)
         "ENGINE": "nurture.common.sqlite",
         "NAME": VAR_DIR / "nurture.sqlite3",
+        # each server thread keeps its connection for a minute (as with PostgreSQL) rather
+        # than opening the file, running the pragmas and registering Django's functions per request
+        "CONN_MAX_AGE": 60,
         "OPTIONS": {
             # WAL lets readers continue while one writer commits; IMMEDIATE makes a
             # writing transaction take the lock at BEGIN, so two writers queue

@@ -159,8 +159,16 @@ def _check_database() -> None:
 
 
 def _warm_up() -> None:
-    """Load the instrument library and the scoring stack before the first mother arrives."""
+    """Load before the first mother arrives (and, with gunicorn, once before the workers
+    fork, not in each worker while the first requests wait): the instrument library and
+    the scoring stack, every view module (the URL patterns) and the survey's templates."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
     from nurture.instruments import library, score
 
     inst = library().get("epds")
     score(inst, {"1": 0})
+    get_resolver().url_patterns  # noqa: B018 (imports every view module)
+    for name in ("page", "start", "review", "done", "support", "message"):
+        get_template(f"survey/{name}.html")  # compiled once and kept by the cached template loader
