@@ -549,30 +549,30 @@ def score_table(frame: pd.DataFrame, library, *, source: str = "", row_offset: i
         return _score_rows(library.get(inst_id), parsed, rows, resp_codes, n_resp, row_offset)
 
     # A large table's instruments are scored two at a time: numpy leaves the interpreter
-    # lock while it gathers and counts. Results (and the first problem) are taken in order.
+    # lock while it gathers and counts. Results (and the first problem) are taken in order;
+    # a small table is scored on the caller's thread, one instrument after the other.
     workers = min(2, os.cpu_count() or 1) if n >= _PARALLEL_ROWS else 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = [pool.submit(scored, inst_id, rows) for inst_id, rows in order]
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        pending = [pool.submit(scored, inst_id, rows) for inst_id, rows in order] if pool else None
         score_parts, flag_parts = [], []
-        try:
-            for (inst_id, rows), future in zip(order, pending, strict=True):
-                if inst_id not in library:
-                    raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
-                                        row=int(rows[0]) + row_offset, column="instrument", source=source)
-                inst = library.get(inst_id)
-                if inst.structure_only:
-                    raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its "
-                                        "scoring", row=int(rows[0]) + row_offset, column="instrument", source=source)
-                try:
-                    resp, scores, flags = future.result()
-                except ResponseError as exc:
-                    raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
-                score_parts.append((inst, resp, scores))
-                flag_parts.append((inst, flags))
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+        for k, (inst_id, rows) in enumerate(order):
+            if inst_id not in library:
+                raise ResponseError(f"unknown instrument {inst_id!r} (known: {', '.join(library.ids())})",
+                                    row=int(rows[0]) + row_offset, column="instrument", source=source)
+            inst = library.get(inst_id)
+            if inst.structure_only:
+                raise ResponseError(f"{inst.short_name} is structure-only: a licensed site must supply its "
+                                    "scoring", row=int(rows[0]) + row_offset, column="instrument", source=source)
+            try:
+                resp, scores, flags = pending[k].result() if pool else scored(inst_id, rows)
+            except ResponseError as exc:
+                raise ResponseError(exc.problem, row=exc.row, column=exc.column, source=source) from None
+            score_parts.append((inst, resp, scores))
+            flag_parts.append((inst, flags))
+    finally:
+        if pool:  # after a problem, instruments not yet begun are not scored
+            pool.shutdown(wait=True, cancel_futures=True)
     return _assemble(score_parts, flag_parts, p_uniques, t_uniques, resp_codes, categorical)
 
 
