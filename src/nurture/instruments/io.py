@@ -93,8 +93,8 @@ def _read_plain(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     """
     if '"' in text or "\x00" in text or not text.strip():
         return None
-    names = [h.strip() for h in text.split("\n", 1)[0].split(",")]
-    if len(set(names)) != len(names):
+    end = text.find("\n")
+    if not _distinct_names((text if end < 0 else text[:end]).split(",")):
         return None  # a column named twice: pandas would rename one, the careful reader refuses the file
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
@@ -155,10 +155,15 @@ def _simple_header(raw: bytes | mmap.mmap) -> list[str] | None:
         header = raw[start:end if end >= 0 else len(raw)].decode("utf-8").rstrip("\r").split(",")
     except UnicodeDecodeError:
         return None
-    names = [h.strip() for h in header]  # (as every reader trims them)
-    if len(set(names)) != len(names) or not all(names):
+    if not _distinct_names(header) or not all(h.strip() for h in header):
         return None
     return header
+
+
+def _distinct_names(header: list[str]) -> bool:
+    """No two column names are the same once trimmed (as every reader trims them)."""
+    names = [h.strip() for h in header]
+    return len(set(names)) == len(names)
 
 
 def _crlf_only(raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> bool:
