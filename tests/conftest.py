@@ -23,6 +23,18 @@ def pytest_sessionstart(session):
     compile_catalogs([Path(nurture.__file__).parent / "locale"])
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Argon2 spends about 0.15 s per password on purpose, and a test's people each get one:
+    tests hash with MD5 instead, as Django advises for test suites. Production's hashers are
+    tested by ``tests/accounts/test_passwords.py``. A server started in a subprocess keeps
+    production's settings, so its users are made by its own commands."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @dataclass
 class World:
     site_a: object
