@@ -27,7 +27,11 @@ def survey(world):
 
 
 def writes(queries) -> list[str]:
-    return [q["sql"].split()[0] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    """The statements of a request; ``[`` and ``]`` mark the save's transaction (a savepoint
+    inside the test's own transaction)."""
+    marks = {"SAVEPOINT": "[", "RELEASE": "]"}
+    return [marks.get(q["sql"].split()[0], q["sql"].split()[0]) for q in queries
+            if not q["sql"].startswith("ROLLBACK TO SAVEPOINT")]
 
 
 def post(client, token, number, data):
@@ -37,9 +41,11 @@ def post(client, token, number, data):
     return writes(captured.captured_queries)
 
 
-# link, lock the assessment, read her saved answers, write (insert or one bulk update), bump the version
-PAGE = ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
-CHANGED = ["SELECT", "SELECT", "SELECT", "UPDATE", "UPDATE"]
+# Before the transaction: the link, her saved answers (the save is validated and scored on
+# them). Inside, where SQLite's one writer waits: the assessment's state and her saved answers
+# read again (unchanged, so the plan stands), the write (insert or one bulk update), the version.
+PAGE = ["SELECT", "SELECT", "[", "SELECT", "SELECT", "INSERT", "UPDATE", "]"]
+CHANGED = ["SELECT", "SELECT", "[", "SELECT", "SELECT", "UPDATE", "UPDATE", "]"]
 
 
 def test_a_page_save_costs_the_same_queries_however_many_answers_change(client, survey):
@@ -52,7 +58,8 @@ def test_a_page_save_costs_the_same_queries_however_many_answers_change(client, 
     one_changed = f.all_items("gad7", 1) | {"1": "2"}
     assert post(client, token, gad7, {f"item-{k}": v for k, v in one_changed.items()}) == CHANGED
     # the same answers again (a double tap): nothing is written
-    assert post(client, token, gad7, {f"item-{k}": v for k, v in one_changed.items()}) == ["SELECT"] * 3
+    assert post(client, token, gad7, {f"item-{k}": v for k, v in one_changed.items()}) == \
+        ["SELECT", "SELECT", "[", "SELECT", "SELECT", "]"]
     assert capture.current_answers(assessment, "gad7") == one_changed
     assert not Alert.objects.exists()  # no rule met by these answers
 
@@ -64,6 +71,7 @@ def test_safety_rules_run_on_every_save_with_one_read_of_earlier_alerts(client, 
     assert Alert.objects.filter(assessment=assessment, rule="self_harm").count() == 1
     # saved again unchanged: the rules run (one read of her earlier alerts) and raise nothing new
     again = post(client, token, 1, {f"item-{k}": v for k, v in risk.items()})
-    assert again == ["SELECT"] * 4
+    # (and her dyad, read under the lock for the alert it might raise)
+    assert again == ["SELECT", "SELECT", "[", "SELECT", "SELECT", "SELECT", "SELECT", "]"]
     assert Alert.objects.filter(assessment=assessment, rule="self_harm").count() == 1
     assert len(first) > len(again)  # the first save wrote the alert, its events and messages

@@ -25,6 +25,7 @@ from nurture.participants.enums import EnrollmentStatus
 from nurture.safety.domain import raise_alerts
 from nurture.safety.enums import AlertPath
 
+from . import rows
 from .enums import AssessmentStatus, Entry, Source, Timepoint
 from .models import Assessment, ItemResponse, ResponseRevision, Score, StudySettings, SurveyLink
 
@@ -227,47 +228,38 @@ def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[s
     return _write(assessment, instrument_id, answers, by, entry)[0]
 
 
-def _write(assessment, instrument_id, answers, by, entry=Entry.FIRST):
-    """Write answers in at most two statements (new rows, changed rows); returns the changes
-    {item: (old, new)} and every saved answer of the instrument afterwards {item: value}."""
-    existing = {r.item: r for r in ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id,
-                                                               entry=entry)}
+def _changes(stored: dict[str, tuple[int, str]], answers: dict[str, str]
+             ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """What writing ``answers`` over ``stored`` changes {item: (old, new)}, and every saved
+    answer afterwards {item: value}. A blank answer to an item never answered writes nothing."""
     changes = {}
-    new_rows, changed_rows = [], []
-    now = timezone.now()
     for item_id, value in answers.items():
-        row = existing.get(item_id)
-        if row is None:
-            if value != "":
-                new_rows.append(ItemResponse(assessment=assessment, instrument=instrument_id, item=item_id,
-                                             value=value, entry=entry, entered_by=by))
-                changes[item_id] = ("", value)
-        elif row.value != value:
-            changes[item_id] = (row.value, value)
-            row.value, row.entered_by, row.updated_at = value, by, now
-            changed_rows.append(row)
-    if new_rows:
-        ItemResponse.objects.bulk_create(new_rows)
-    if changed_rows:
-        _update_values(changed_rows, by, now)
-    saved = {item: row.value for item, row in existing.items()} | {r.item: r.value for r in new_rows}
+        old = stored[item_id][1] if item_id in stored else ""
+        if old != value and (item_id in stored or value != ""):
+            changes[item_id] = (old, value)
+    saved = {item: value for item, (_, value) in stored.items()} | {k: new for k, (_, new) in changes.items()}
     return changes, saved
 
 
-def _update_values(rows: list[ItemResponse], by, now) -> None:
-    """One UPDATE for every changed answer (``bulk_update`` builds the same CASE, but slowly)."""
-    from django.db import connection
+def _apply(assessment_id: int, instrument_id: str, stored, changes, by, entry=Entry.FIRST) -> None:
+    """Write ``changes`` (from :func:`_changes` over ``stored``) in at most two statements:
+    the new rows, and one UPDATE for the changed ones."""
+    now, by_id = timezone.now(), getattr(by, "pk", None)
+    new = [(item_id, value) for item_id, (_, value) in changes.items() if item_id not in stored]
+    changed = [(stored[item_id][0], value) for item_id, (_, value) in changes.items() if item_id in stored]
+    if new:
+        rows.insert_answers(assessment_id, instrument_id, new, entry, by_id, now)
+    if changed:
+        rows.update_answers(changed, by_id, now)
 
-    qn = connection.ops.quote_name
-    meta = ItemResponse._meta
-    updated_at = meta.get_field("updated_at").get_db_prep_value(now, connection)
-    cases = " ".join(["WHEN %s THEN %s"] * len(rows))
-    marks = ", ".join(["%s"] * len(rows))
-    params = [x for row in rows for x in (row.pk, row.value)]
-    params += [getattr(by, "pk", None), updated_at, *(row.pk for row in rows)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {qn(meta.db_table)} SET {qn('value')} = CASE {qn('id')} {cases} END, "
-                       f"{qn('entered_by_id')} = %s, {qn('updated_at')} = %s WHERE {qn('id')} IN ({marks})", params)
+
+def _write(assessment, instrument_id, answers, by, entry=Entry.FIRST):
+    """Write answers; returns the changes {item: (old, new)} and every saved answer of the
+    instrument afterwards {item: value}."""
+    stored = rows.stored_answers(assessment.pk, instrument_id, entry)
+    changes, saved = _changes(stored, answers)
+    _apply(assessment.pk, instrument_id, stored, changes, by, entry)
+    return changes, saved
 
 
 def _score_saved(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST):
@@ -312,7 +304,32 @@ def _lock(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update().select_related("dyad").get(pk=assessment.pk)
 
 
-@transaction.atomic
+@dataclass
+class _SavePlan:
+    """A save worked out from one reading of the assessment and its stored answers: what
+    it writes and the scores (and safety flags) of everything saved afterwards."""
+
+    status: str
+    stored: dict[str, tuple[int, str]]
+    changes: dict[str, tuple[str, str]]
+    result: object
+
+
+def _plan_save(assessment: Assessment, instrument_id: str, answers: dict[str, str]) -> _SavePlan:
+    """Check, validate and score a save against the assessment as given and the answers
+    stored now. Reads only."""
+    if assessment.status in AssessmentStatus.closed() and assessment.status != AssessmentStatus.COMPLETED:
+        raise DomainError("This assessment is closed.")
+    if assessment.status == AssessmentStatus.COMPLETED:
+        raise DomainError("This assessment has been submitted; answers can only be corrected by staff.")
+    inst, cleaned = _validate(assessment, instrument_id, answers)
+    stored = rows.stored_answers(assessment.pk, instrument_id, Entry.FIRST)
+    changes, saved = _changes(stored, cleaned)
+    # Safety rules run on every save, on everything saved for the instrument afterwards
+    result = score_instrument(inst, {k: v for k, v in saved.items() if v != ""})
+    return _SavePlan(assessment.status, stored, changes, result)
+
+
 def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, str], *, by=None,
                  now: dt.datetime | None = None, path: AlertPath = AlertPath.SURVEY) -> SaveResult:
     """Save answers of one instrument (a page, or one answer as it is chosen, or a staff
@@ -322,27 +339,37 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
     alert (a worse answer does). Side effects: ItemResponse rows, assessment
     status/version, Alert rows and queued notifications (same transaction), audit entry
     for staff changes.
+
+    The save is worked out (validated and scored) before its transaction, which on SQLite
+    holds the one write lock every save in the server queues for. Inside, the assessment's
+    status and the stored answers are read again: the plan is used only if they are still
+    the ones it was made from, else it is made again there. So the answers written, the
+    scores and the safety rules always agree, and alerts are raised in the transaction
+    that saves the answers.
     """
     now = now or timezone.now()
-    assessment = _lock(assessment)
-    if assessment.status in AssessmentStatus.closed() and assessment.status != AssessmentStatus.COMPLETED:
-        raise DomainError("This assessment is closed.")
-    if assessment.status == AssessmentStatus.COMPLETED:
-        raise DomainError("This assessment has been submitted; answers can only be corrected by staff.")
-    inst, cleaned = _validate(assessment, instrument_id, answers)
-    changes, saved = _write(assessment, instrument_id, cleaned, by)
-    fields = {"version": F("version") + 1}
-    if assessment.status in (AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED):
-        fields |= {"status": AssessmentStatus.IN_PROGRESS, "started_at": now}
-    if changes or "status" in fields:
-        Assessment.objects.filter(pk=assessment.pk).update(**fields)
-    if by is not None and changes:
-        audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
-                     before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
-                     summary=f"Entered {instrument_id} answers for {assessment}")
-    # Safety rules run on every save, on everything saved for the instrument (just written)
-    result = score_instrument(inst, {k: v for k, v in saved.items() if v != ""})
-    return _evaluate(assessment, instrument_id, now, final=False, path=path, by=by, result=result)
+    plan = _plan_save(assessment, instrument_id, answers)
+    with transaction.atomic():
+        # The lock (PostgreSQL: the row; SQLite: the transaction's write lock) and the state it guards,
+        # in plain statements: while a save holds SQLite's write lock, every other save waits.
+        status = rows.locked_status(assessment.pk)
+        if status != plan.status or rows.stored_answers(assessment.pk, instrument_id, Entry.FIRST) != plan.stored:
+            assessment = Assessment.objects.get(pk=assessment.pk)  # someone saved in between: plan again
+            plan = _plan_save(assessment, instrument_id, answers)
+        _apply(assessment.pk, instrument_id, plan.stored, plan.changes, by)
+        starts = status in (AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED)
+        if plan.changes or starts:
+            rows.next_version(assessment.pk, started=(AssessmentStatus.IN_PROGRESS.value, now) if starts else None)
+        if (by is not None and plan.changes) or any(f.rule != "safety_item_unanswered" for f in plan.result.flags):
+            # An audit entry or an alert names the dyad, and an alert notes whether she has left
+            # the study: read as it is now, under the lock.
+            assessment = Assessment.objects.select_related("dyad").get(pk=assessment.pk)
+        if by is not None and plan.changes:
+            changes = plan.changes
+            audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                         before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
+                         summary=f"Entered {instrument_id} answers for {assessment}")
+        return _evaluate(assessment, instrument_id, now, final=False, path=path, by=by, result=plan.result)
 
 
 def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> list[Score]:

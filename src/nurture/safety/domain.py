@@ -119,16 +119,17 @@ def raise_alerts(assessment, instrument_id: str, flags, now: dt.datetime, *, pat
     """
     from nurture.instruments import library
 
+    if not flags:
+        return []
     rule_ops = {r.id: r.op for r in library().get(instrument_id).safety} if instrument_id in library() else {}
     changed = []
     dyad = assessment.dyad
-    # Every earlier alert of these rules, newest first, in one locked read (none when no rule fired).
+    # Every earlier alert of these rules, newest first, in one locked read.
     earlier: dict[str, list[Alert]] = {}
-    if flags:
-        for alert in (Alert.objects.select_for_update()
-                      .filter(assessment=assessment, instrument=instrument_id, rule__in={f.rule for f in flags})
-                      .order_by("-created_at", "-pk")):
-            earlier.setdefault(alert.rule, []).append(alert)
+    for alert in (Alert.objects.select_for_update()
+                  .filter(assessment=assessment, instrument=instrument_id, rule__in={f.rule for f in flags})
+                  .order_by("-created_at", "-pk")):
+        earlier.setdefault(alert.rule, []).append(alert)
     for flag in flags:
         observed = _observed(flag)
         # An alert closed as "entered in error" says nothing about her real answer: the
