@@ -147,3 +147,84 @@ def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def established(pid: int, port: int) -> int:
+    """Connections to ``port`` a process holds open (Linux: its socket descriptors matched
+    against /proc/net/tcp)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                    inodes.add(fields[9])
+    mine = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        mine += target.startswith("socket:[") and target[8:-1] in inodes
+    return mine
+
+
+def test_a_crowds_phones_are_shared_among_the_workers_and_a_second_server_is_refused(tmp_path):
+    """A phone keeps its connection from page to page, so a crowd's connections must be
+    shared out as they open: before, one worker could be left with nearly all of them while
+    the other core sat idle. And a second server on the same port would take part of the
+    mothers: it is refused in one line."""
+    import http.client
+
+    env = environment(tmp_path)
+    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), "--workers", "2", "--no-jobs"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = Output(proc)
+    phones: list = []
+    try:
+        workers = [int(pid) for pid in output.wait_for(BOOTED, 2)]
+        deadline = time.monotonic() + 30
+        while True:  # both workers listening
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        time.sleep(1)
+        arrive = threading.Barrier(40)
+
+        def phone():  # the crowd arrives together, as a room of mothers opens their links
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            arrive.wait()
+            conn.request("GET", "/login/")
+            response = conn.getresponse()
+            response.read()
+            phones.append((conn, response.status))  # kept open, as a phone keeps it between pages
+
+        crowd = [threading.Thread(target=phone) for _ in range(40)]
+        for t in crowd:
+            t.start()
+        for t in crowd:
+            t.join(timeout=60)
+        assert [status for _, status in phones] == [200] * 40
+        held = [established(pid, port) for pid in workers]
+        assert sum(held) == 40, held
+        assert min(held) >= 6, held  # shared out (fewer than 6 of 40 by chance: about once in 700,000)
+
+        second = subprocess.run(NURTURE + ["serve", "--port", str(port), "--no-jobs"], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert second.stderr.strip() == (f"nurture: error: cannot listen on 127.0.0.1:{port}: Address already in use "
+                                         "(is another server running there?)")
+        phones[0][0].request("GET", "/login/")
+        assert phones[0][0].getresponse().status == 200  # the first server goes on
+    finally:
+        for conn, _ in phones:
+            conn.close()
+        proc.terminate()
+        proc.wait(timeout=30)

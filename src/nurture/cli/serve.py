@@ -23,6 +23,12 @@ from .common import describe_database_error, fail, setup_django
 KEEPALIVE_SECONDS = 5
 #: Connections each process accepts at once; sized so 500 mothers' phones keep theirs.
 CONNECTION_LIMIT = 1000
+#: Each gunicorn worker listens on its own socket (SO_REUSEPORT) and Linux shares new
+#: connections out among them. With one shared socket, whichever worker was waiting took
+#: them: a phone keeps its connection from page to page, and in a crowd of 50 one worker
+#: was left with 46 of them while the other core sat idle. (Only on Linux: elsewhere the
+#: option does not share connections out.)
+BALANCE_CONNECTIONS = sys.platform.startswith("linux")
 
 
 def cpu_count() -> int:
@@ -51,6 +57,7 @@ def serve(
         server = "gunicorn" if _gunicorn_runs_here() else "waitress"
     elif server == "gunicorn" and not _gunicorn_runs_here():
         fail("--server gunicorn: gunicorn does not run on this system; use --server waitress")
+    _check_port(host, port)
     setup_django()
     from nurture.wsgi import application
 
@@ -80,6 +87,25 @@ def serve(
         waitress_serve(application, host=host, port=port, threads=threads, ident="nurture",
                        connection_limit=CONNECTION_LIMIT, channel_timeout=KEEPALIVE_SECONDS * 12,
                        clear_untrusted_proxy_headers=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address something already listens on — another program, or
+    another ``nurture serve`` (whose workers would otherwise share the port with these, each
+    taking part of the mothers, see :data:`BALANCE_CONNECTIONS`)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        fail(f"--host {host}: {exc.strerror or exc}")
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server running there?)")
 
 
 def _gunicorn_runs_here() -> bool:
@@ -118,6 +144,7 @@ def _serve_gunicorn(application, *, host: str, port: int, workers: int, threads:
         "worker_connections": CONNECTION_LIMIT,
         "keepalive": KEEPALIVE_SECONDS,
         "backlog": 2048,
+        "reuse_port": BALANCE_CONNECTIONS,
         "timeout": 60,
         "graceful_timeout": 10,
         "preload_app": True,  # Django and the instrument library load once, before the workers fork
