@@ -9,7 +9,7 @@ import pytest
 
 from nurture.capture import domain as capture
 from nurture.capture.enums import AssessmentStatus, Timepoint
-from nurture.capture.models import ItemResponse
+from nurture.capture.models import ItemResponse, Score
 from nurture.common.errors import DomainError
 from nurture.safety.models import Alert
 
@@ -34,10 +34,12 @@ def started(pre):
 
 @pytest.fixture
 def between(monkeypatch):
-    """Run ``action`` once, after the next save's plan is made and before its transaction."""
-    planned = capture._plan_save
+    """Run ``action`` once, after the next save's plan is made (``_plan_save``; for a
+    submission, its scoring: ``_score_all``) and before its transaction."""
 
-    def arrange(action):
+    def arrange(action, after="_plan_save"):
+        planned = getattr(capture, after)
+
         def plan_then_interleave(*args, **kwargs):
             plan = planned(*args, **kwargs)
             if not calls:
@@ -46,7 +48,7 @@ def between(monkeypatch):
             return plan
 
         calls: list[bool] = []
-        monkeypatch.setattr(capture, "_plan_save", plan_then_interleave)
+        monkeypatch.setattr(capture, after, plan_then_interleave)
         return calls
 
     return arrange
@@ -106,3 +108,18 @@ def test_the_first_save_starts_the_assessment_once(world, pre, between):
     assert pre.status == AssessmentStatus.IN_PROGRESS
     assert pre.version == 2  # each save that changed something, once
     assert Timepoint(pre.timepoint) == Timepoint.PRE
+
+
+def test_an_answer_saved_while_she_submits_is_scored_and_checked_by_the_submission(world, started, between):
+    pre = started
+    answers = f.keyed_answers("epds")  # no risk
+    del answers["10"]  # the safety item left for last
+    capture.save_answers(pre, "epds", answers)
+    # Her other tab saves item 10 while the submission is being scored.
+    calls = between(lambda: capture.save_answers(pre, "epds", {"10": RISK}), after="_score_all")
+    capture.submit_assessment(pre)
+    assert calls
+    epds = {s.scale: s for s in Score.objects.current().filter(assessment=pre, instrument="epds")}
+    assert (epds["total"].score, epds["total"].n_items) == (3, 10)  # her item 10 counted
+    # Her risk answer's alert, once (raised by the save), and no "item 10 unanswered" alert.
+    assert sorted(Alert.objects.filter(assessment=pre).values_list("rule", flat=True)) == ["self_harm"]

@@ -374,45 +374,65 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
 
 def _rescore(assessment: Assessment, instrument_id: str, now, result=None) -> list[Score]:
     """Store the instrument's scores; earlier scores are kept, marked superseded."""
-    result = result or _score_saved(assessment, instrument_id)
-    Score.objects.filter(assessment=assessment, instrument=instrument_id, superseded_at__isnull=True).update(
-        superseded_at=now)
-    return Score.objects.bulk_create(
-        Score(assessment=assessment, instrument=instrument_id, scale=s.scale, score=s.score, n_items=s.n_items,
-              band=s.band or "", prorated=s.prorated, missing_reason=s.missing_reason or "",
-              instrument_version=s.instrument_version, scoring_version=s.scoring_version, computed_at=now)
-        for s in result.scales)
+    return _store_scores(assessment, {instrument_id: result or _score_saved(assessment, instrument_id)}, now)
 
 
-@transaction.atomic
+def _score_all(instruments: list[str], answers: dict[str, dict[str, str]]) -> dict[str, object]:
+    """Each instrument scored on its saved answers (``answers`` from :func:`rows.all_answers`)."""
+    return {instrument_id: score_instrument(library().get(instrument_id),
+                                            {k: v for k, v in answers.get(instrument_id, {}).items() if v != ""})
+            for instrument_id in instruments}
+
+
 def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | None = None,
                       path: AlertPath = AlertPath.SUBMISSION) -> SaveResult:
     """Complete the assessment: score every instrument, run every safety rule, close it.
 
     Submitting again (double click, back button, retry) returns the same result and
     writes nothing.
+
+    Every instrument is scored before the transaction; inside it, her answers are read
+    again and scored again only if they changed in between, so the stored scores and the
+    safety rules are those of the answers as submitted.
     """
     now = now or timezone.now()
-    assessment = _lock(assessment)
-    if assessment.status == AssessmentStatus.COMPLETED:
+    answers = rows.all_answers(assessment.pk, Entry.FIRST)
+    results = _score_all(list(assessment.instruments), answers)
+    with transaction.atomic():
+        assessment = _lock(assessment)
+        if assessment.status == AssessmentStatus.COMPLETED:
+            return SaveResult(alerts=list(assessment.alerts.all()))
+        if assessment.status not in AssessmentStatus.open():
+            raise DomainError("This assessment is closed.")
+        submitted = rows.all_answers(assessment.pk, Entry.FIRST)
+        if submitted != answers or list(results) != list(assessment.instruments):
+            results = _score_all(list(assessment.instruments), submitted)  # saved in between
+        _store_scores(assessment, results, now)
+        for instrument_id, result in results.items():
+            _evaluate(assessment, instrument_id, now, final=True, path=path, by=by, result=result)
+        today = timezone.localdate(now)
+        Assessment.objects.filter(pk=assessment.pk).update(
+            status=AssessmentStatus.COMPLETED, completed_at=now, out_of_window=not assessment.in_window(today),
+            started_at=assessment.started_at or now, version=F("version") + 1,
+            entered_by=by if by is not None else assessment.entered_by)
+        audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
+                     after={"status": "completed", "out_of_window": not assessment.in_window(today)},
+                     summary=f"{assessment} completed")
+        if assessment.timepoint == Timepoint.PRE:
+            _move_post_window(assessment, today)
         return SaveResult(alerts=list(assessment.alerts.all()))
-    if assessment.status not in AssessmentStatus.open():
-        raise DomainError("This assessment is closed.")
-    for instrument_id in assessment.instruments:
-        result = _score_saved(assessment, instrument_id)
-        _rescore(assessment, instrument_id, now, result)
-        _evaluate(assessment, instrument_id, now, final=True, path=path, by=by, result=result)
-    today = timezone.localdate(now)
-    Assessment.objects.filter(pk=assessment.pk).update(
-        status=AssessmentStatus.COMPLETED, completed_at=now, out_of_window=not assessment.in_window(today),
-        started_at=assessment.started_at or now, version=F("version") + 1,
-        entered_by=by if by is not None else assessment.entered_by)
-    audit.record(by, AuditAction.UPDATE, assessment, site_id=assessment.dyad.site_id,
-                 after={"status": "completed", "out_of_window": not assessment.in_window(today)},
-                 summary=f"{assessment} completed")
-    if assessment.timepoint == Timepoint.PRE:
-        _move_post_window(assessment, today)
-    return SaveResult(alerts=list(assessment.alerts.all()))
+
+
+def _store_scores(assessment: Assessment, results: dict[str, object], now) -> list[Score]:
+    """Store the scores of several instruments (instrument → result) in two statements;
+    their earlier scores are kept, marked superseded."""
+    Score.objects.filter(assessment=assessment, instrument__in=list(results), superseded_at__isnull=True).update(
+        superseded_at=now)
+    return Score.objects.bulk_create(
+        Score(assessment=assessment, instrument=instrument_id, scale=s.scale, score=s.score, n_items=s.n_items,
+              band=s.band or "", prorated=s.prorated, missing_reason=s.missing_reason or "",
+              instrument_version=s.instrument_version, scoring_version=s.scoring_version, computed_at=now)
+        for instrument_id, result in results.items() for s in result.scales)
 
 
 def _move_post_window(pre: Assessment, completed_on: dt.date) -> None:

@@ -38,6 +38,18 @@ def stored_answers(assessment_id: int, instrument_id: str, entry: int) -> dict[s
         return {item: (pk, value) for pk, item, value in cursor.fetchall()}
 
 
+def all_answers(assessment_id: int, entry: int) -> dict[str, dict[str, str]]:
+    """Every stored answer of the assessment (of one entry): instrument → item id → value."""
+    sql = (f"SELECT {_q('instrument')}, {_q('item')}, {_q('value')} FROM {_q(_ANSWERS.db_table)} "
+           f"WHERE {_q('assessment_id')} = %s AND {_q('entry')} = %s")
+    answers: dict[str, dict[str, str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id, int(entry)])
+        for instrument, item, value in cursor.fetchall():
+            answers.setdefault(instrument, {})[item] = value
+    return answers
+
+
 def locked_status(assessment_id: int) -> str | None:
     """The assessment's status, its row locked for the transaction (PostgreSQL; SQLite's
     transaction already holds the write lock); None when it no longer exists."""
