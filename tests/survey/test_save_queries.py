@@ -75,3 +75,18 @@ def test_safety_rules_run_on_every_save_with_one_read_of_earlier_alerts(client, 
     assert again == ["SELECT", "SELECT", "[", "SELECT", "SELECT", "SELECT", "SELECT", "]"]
     assert Alert.objects.filter(assessment=assessment, rule="self_harm").count() == 1
     assert len(first) > len(again)  # the first save wrote the alert, its events and messages
+
+
+def test_a_save_locks_the_assessment_and_the_dyad_together(client, survey):
+    """As a withdrawal locks the dyad before it notes her alerts, a save locks the dyad with
+    the assessment when it begins (PostgreSQL), so neither waits for the other in turn."""
+    from nurture.participants.models import Dyad
+
+    assessment, token = survey
+    gad7 = assessment.instruments.index("gad7") + 1
+    with CaptureQueriesContext(connection) as captured:
+        client.post(f"/s/{token}/p/{gad7}/", {f"item-{k}": v for k, v in f.all_items("gad7", 0).items()})
+    sql = [q["sql"] for q in captured.captured_queries]
+    first = sql[next(i for i, s in enumerate(sql) if s.startswith("SAVEPOINT")) + 1]
+    assert first.startswith("SELECT") and f"JOIN {connection.ops.quote_name(Dyad._meta.db_table)}" in first
+    assert first.endswith(" FOR UPDATE") == connection.features.has_select_for_update

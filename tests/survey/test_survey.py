@@ -408,3 +408,25 @@ def test_an_unknown_link_still_answers_when_guesses_cannot_be_counted(client, db
     with caplog.at_level("WARNING", logger="nurture.survey.throttle"):
         assert client.get("/s/not-a-real-token/").status_code == 404
     assert "cannot be counted" in caplog.text
+
+
+def test_an_open_answer_too_long_comes_back_as_typed_and_a_nul_byte_is_dropped(client, survey):
+    """A free-text answer longer than the database keeps is refused with the page as she
+    typed it, never cut short nor lost to a database error (PostgreSQL also refuses NUL)."""
+    assessment, token = survey
+    assessment.instruments = [*assessment.instruments, "feedback"]  # the program feedback (post) page
+    assessment.save(update_fields=["instruments"])
+    number = len(assessment.instruments)
+    ratings = {f"item-{k}": v for k, v in f.all_items("feedback", 3).items()}
+    long = "Mi grupo me ayudó mucho. " * 100  # 2,500 characters
+    html = client.get(page(token, number)).content.decode()
+    assert f'maxlength="{capture.TEXT_ANSWER_LIMIT}"' in html  # a browser stops her at the limit
+    response = client.post(page(token, number), ratings | {"item-open_helpful": long})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "under 2,000" in body and long.strip() in body  # her text is still on the page
+    assert not ItemResponse.objects.filter(assessment=assessment, instrument="feedback").exists()
+
+    response = client.post(page(token, number), ratings | {"item-open_helpful": "El grupo\x00 me ayudó."})
+    assert response.status_code == 302
+    assert capture.current_answers(assessment, "feedback")["open_helpful"] == "El grupo me ayudó."

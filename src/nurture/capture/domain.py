@@ -29,6 +29,10 @@ from . import rows
 from .enums import AssessmentStatus, Entry, Source, Timepoint
 from .models import Assessment, ItemResponse, ResponseRevision, Score, StudySettings, SurveyLink
 
+#: The longest open-text answer kept (the column's size): a longer one is refused with the
+#: page kept as typed, never cut short or lost to a database error.
+TEXT_ANSWER_LIMIT = ItemResponse._meta.get_field("value").max_length
+
 
 class InvalidLink(Exception):
     def __init__(self, reason: str):
@@ -196,6 +200,11 @@ def _validate(assessment: Assessment, instrument_id: str, answers: dict[str, str
         value = "" if value is None else str(value).strip()
         if not inst.has_item(item_id):
             raise DomainError(f"{inst.short_name} has no item {item_id}.")
+        if inst.item(item_id).kind == "text":
+            value = value.replace("\x00", "")  # a NUL byte is no text (and PostgreSQL refuses it)
+            if len(value) > TEXT_ANSWER_LIMIT:
+                raise DomainError(f"The answer to {inst.short_name} item {item_id} is {len(value):,} characters "
+                                  f"long; please keep it under {TEXT_ANSWER_LIMIT:,}.")
         cleaned[item_id] = _canonical(inst.item(item_id), value)
     try:
         score_instrument(inst, {k: v for k, v in cleaned.items() if v != ""})
@@ -396,8 +405,10 @@ def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | Non
     safety rules are those of the answers as submitted.
     """
     now = now or timezone.now()
-    answers = rows.all_answers(assessment.pk, Entry.FIRST)
-    results = _score_all(list(assessment.instruments), answers)
+    answers = results = None
+    if assessment.status in AssessmentStatus.open():  # (a second send of a submitted one scores nothing)
+        answers = rows.all_answers(assessment.pk, Entry.FIRST)
+        results = _score_all(list(assessment.instruments), answers)
     with transaction.atomic():
         assessment = _lock(assessment)
         if assessment.status == AssessmentStatus.COMPLETED:
@@ -405,7 +416,7 @@ def submit_assessment(assessment: Assessment, *, by=None, now: dt.datetime | Non
         if assessment.status not in AssessmentStatus.open():
             raise DomainError("This assessment is closed.")
         submitted = rows.all_answers(assessment.pk, Entry.FIRST)
-        if submitted != answers or list(results) != list(assessment.instruments):
+        if results is None or submitted != answers or list(results) != list(assessment.instruments):
             results = _score_all(list(assessment.instruments), submitted)  # saved in between
         _store_scores(assessment, results, now)
         for instrument_id, result in results.items():

@@ -51,11 +51,15 @@ def all_answers(assessment_id: int, entry: int) -> dict[str, dict[str, str]]:
 
 
 def locked_status(assessment_id: int) -> str | None:
-    """The assessment's status, its row locked for the transaction (PostgreSQL; SQLite's
-    transaction already holds the write lock); None when it no longer exists."""
+    """The assessment's status, with its row and its dyad's row locked for the transaction
+    (PostgreSQL, as a save always has: a withdrawal, which locks the dyad first, then waits
+    for the save or the save for it, never each for the other; SQLite's transaction already
+    holds the write lock); None when it no longer exists."""
+    dyads = _ASSESSMENTS.get_field("dyad").related_model._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_q('status')} FROM {_q(_ASSESSMENTS.db_table)} WHERE {_q('id')} = %s{lock}",
+        cursor.execute(f"SELECT a.{_q('status')} FROM {_q(_ASSESSMENTS.db_table)} a "
+                       f"INNER JOIN {_q(dyads)} d ON d.{_q('id')} = a.{_q('dyad_id')} WHERE a.{_q('id')} = %s{lock}",
                        [assessment_id])
         row = cursor.fetchone()
     return row[0] if row else None

@@ -156,7 +156,8 @@ def _questions_html(items: list[dict], open_placeholder: str) -> str:
         field = escape(item["field"])
         if item["kind"] == "text":
             parts.append(f'<div class="question">\n<label for="{field}" class="qtext">{escape(item["text"])}</label>\n'
-                         f'<textarea id="{field}" name="{field}" rows="3" placeholder="{escape(open_placeholder)}">'
+                         f'<textarea id="{field}" name="{field}" rows="3" maxlength="{capture.TEXT_ANSWER_LIMIT}" '
+                         f'placeholder="{escape(open_placeholder)}">'
                          f'{escape(item["value"])}</textarea>\n</div>')
             continue
         chosen = str(item["value"])
