@@ -104,6 +104,18 @@ def test_the_jobs_run_in_one_worker_which_is_replaced_when_it_dies(tmp_path):
         proc.wait(timeout=30)
 
 
+def start_server(tmp_path, *options):
+    """A fresh database and `nurture serve` on a free loopback port: (env, port, process, output)."""
+    env = environment(tmp_path)
+    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), *options], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    return env, port, proc, Output(proc)
+
+
 def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
     """The workers share one count of an address's unknown links: together they let it try
     no more than the limit, however its connections spread over them."""
@@ -111,14 +123,7 @@ def test_the_guessing_limit_holds_across_worker_processes(tmp_path):
 
     from nurture.survey.throttle import GUESS_LIMIT
 
-    env = environment(tmp_path)
-    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), "--workers", "3", "--no-jobs"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = Output(proc)
+    env, port, proc, output = start_server(tmp_path, "--workers", "3", "--no-jobs")
     try:
         output.wait_for(BOOTED, 3)
         statuses = []
@@ -176,14 +181,7 @@ def test_a_crowds_phones_are_shared_among_the_workers_and_a_second_server_is_ref
     mothers: it is refused in one line."""
     import http.client
 
-    env = environment(tmp_path)
-    subprocess.run(NURTURE + ["init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(NURTURE + ["serve", "--port", str(port), "--workers", "2", "--no-jobs"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = Output(proc)
+    env, port, proc, output = start_server(tmp_path, "--workers", "2", "--no-jobs")
     phones: list = []
     try:
         workers = [int(pid) for pid in output.wait_for(BOOTED, 2)]
