@@ -143,3 +143,57 @@ def test_a_writer_waits_no_longer_than_the_database_timeout(tmp_path):
     finally:
         os.close(fd)
         conn.close()
+
+
+def test_a_write_outside_a_transaction_queues_and_a_read_does_not(tmp_path, django_db_blocker):
+    """A single statement that writes outside a transaction (the background loop marks a
+    message sent that way) is a transaction of its own: it waits in the queue, not in
+    SQLite's busy handler, where a save holding the queue could sleep behind it. A read
+    goes on at once, and the lock is given back after the statement."""
+    import threading
+
+    from django.db.utils import ConnectionHandler
+
+    def connect():
+        return ConnectionHandler({"default": {"ENGINE": "nurture.common.sqlite", "NAME": str(tmp_path / "db.sqlite3"),
+                                              "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"}}})["default"]
+
+    with django_db_blocker.unblock():  # its own database file, not the test database
+        reader = connect()
+        with reader.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("CREATE TABLE note (text TEXT)")
+        lock = tmp_path / "db.sqlite3.writelock"
+        written, outcome = threading.Event(), []
+
+        def write():
+            writer = connect()
+            try:
+                with writer.cursor() as cursor:
+                    cursor.execute("UPDATE note SET text = text")
+                    cursor.execute("INSERT INTO note VALUES (%s)", ["alone"])
+                outcome.append(writer._lock_held)
+            finally:
+                writer.close()
+                written.set()
+
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds the queue
+            thread = threading.Thread(target=write)
+            thread.start()
+            assert not written.wait(0.5), "the write went on while another held the queue"
+            with reader.cursor() as cursor:  # a read does not wait
+                cursor.execute("SELECT count(*) FROM note")
+                assert cursor.fetchone() == (0,)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            assert written.wait(10)
+            thread.join()
+        finally:
+            os.close(fd)
+        assert outcome == [False], "the queue is given back after each statement"
+        assert _free(lock)
+        with reader.cursor() as cursor:
+            cursor.execute("SELECT text FROM note")
+            assert cursor.fetchall() == [("alone",)]
+        reader.close()

@@ -11,9 +11,12 @@ the moment the lock is given back. The lock is released when the transaction com
 rolls back, or the connection closes. A writer that waited the database ``timeout``
 (20 s) goes on unqueued, and a lock that cannot be taken never stops a save.
 
-Single statements outside a transaction and readers (WAL) are not queued here; they
-keep SQLite's own handling. Where ``fcntl`` does not exist (Windows) and for in-memory
-databases (tests) this is Django's backend unchanged.
+A statement that writes outside a transaction (``Model.objects.filter(...).update()`` in
+autocommit, as the background loop sends alert messages) is a transaction of its own,
+and queues the same way: before, it met the queue's writers in SQLite's busy handler,
+and a save holding the queue could sleep there behind it. Readers (WAL) are not queued.
+Where ``fcntl`` does not exist (Windows) and for in-memory databases (tests) this is
+Django's backend unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +34,28 @@ try:
     import fcntl
 except ImportError:  # Windows: waitress runs one process there, and SQLite's handler queues it
     fcntl = None
+
+
+#: How a statement that writes begins (SQLite's REPLACE included).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class QueuedCursor(base.SQLiteCursorWrapper):
+    """Django's cursor, whose writing statements outside a transaction take the queue."""
+
+    database: DatabaseWrapper
+
+    def execute(self, query, params=None):
+        if not self.database.writes_alone(query):
+            return super().execute(query, params)
+        with self.database.queued():
+            return super().execute(query, params)
+
+    def executemany(self, query, param_list):
+        if not self.database.writes_alone(query):
+            return super().executemany(query, param_list)
+        with self.database.queued():
+            return super().executemany(query, param_list)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -103,6 +128,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     os.close(self._lock_fd)
                 self._lock_fd = self._lock_pid = None
         self._lock_held = False
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=QueuedCursor)
+        cursor.database = self
+        return cursor
+
+    def writes_alone(self, query: str) -> bool:
+        """A statement that writes, outside any transaction (which would hold the queue already)."""
+        return self.autocommit and not self._lock_held and query.lstrip()[:6].upper().startswith(_WRITES)
+
+    @contextlib.contextmanager
+    def queued(self):
+        """Hold the queue for one statement."""
+        self._acquire_write_lock()
+        try:
+            yield
+        finally:
+            self._release_write_lock()
 
     def _start_transaction_under_autocommit(self):
         self._acquire_write_lock()
