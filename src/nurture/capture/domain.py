@@ -359,8 +359,9 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
     now = now or timezone.now()
     plan = _plan_save(assessment, instrument_id, answers)
     with transaction.atomic():
-        # The lock (PostgreSQL: the row; SQLite: the transaction's write lock) and the state it guards,
-        # in plain statements: while a save holds SQLite's write lock, every other save waits.
+        # The lock (PostgreSQL: the assessment's and the dyad's rows; SQLite: the transaction's write
+        # lock) and the state it guards, in plain statements: while a save holds SQLite's write
+        # lock, every other save waits.
         status = rows.locked_status(assessment.pk)
         if status != plan.status or rows.stored_answers(assessment.pk, instrument_id, Entry.FIRST) != plan.stored:
             assessment = Assessment.objects.get(pk=assessment.pk)  # someone saved in between: plan again
