@@ -174,26 +174,32 @@ def established(pid: int, port: int) -> int:
     return mine
 
 
-def test_a_crowds_phones_are_shared_among_the_workers_and_a_second_server_is_refused(tmp_path):
+def wait_until_listening(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            return
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux shares new connections out among "
+                    "the workers' own sockets (SO_REUSEPORT), and only there does nurture serve use them; elsewhere "
+                    "the workers share one socket, as gunicorn's do by default")
+def test_a_crowds_phones_are_shared_among_the_workers(tmp_path):
     """A phone keeps its connection from page to page, so a crowd's connections must be
     shared out as they open: before, one worker could be left with nearly all of them while
-    the other core sat idle. And a second server on the same port would take part of the
-    mothers: it is refused in one line."""
+    the other core sat idle."""
     import http.client
 
     env, port, proc, output = start_server(tmp_path, "--workers", "2", "--no-jobs")
     phones: list = []
     try:
         workers = [int(pid) for pid in output.wait_for(BOOTED, 2)]
-        deadline = time.monotonic() + 30
-        while True:  # both workers listening
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                break
-            except ConnectionRefusedError:
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.2)
-        time.sleep(1)
+        wait_until_listening(port)
+        time.sleep(1)  # both workers listening
         arrive = threading.Barrier(40)
 
         def phone():  # the crowd arrives together, as a room of mothers opens their links
@@ -213,16 +219,31 @@ def test_a_crowds_phones_are_shared_among_the_workers_and_a_second_server_is_ref
         held = [established(pid, port) for pid in workers]
         assert sum(held) == 40, held
         assert min(held) >= 6, held  # shared out (fewer than 6 of 40 by chance: about once in 700,000)
+    finally:
+        for conn, _ in phones:
+            conn.close()
+        proc.terminate()
+        proc.wait(timeout=30)
 
+
+def test_a_second_server_on_the_same_port_is_refused_in_one_line(tmp_path):
+    """Another server on the port (here a second `nurture serve`, whose workers could
+    otherwise share it and take part of the mothers) is refused before anything starts."""
+    import http.client
+
+    env, port, proc, output = start_server(tmp_path, "--workers", "2", "--no-jobs")
+    try:
+        output.wait_for(BOOTED, 2)
+        wait_until_listening(port)
         second = subprocess.run(NURTURE + ["serve", "--port", str(port), "--no-jobs"], env=env,
                                 capture_output=True, text=True, timeout=120)
         assert second.returncode == 2
         assert second.stderr.strip() == (f"nurture: error: cannot listen on 127.0.0.1:{port}: Address already in use "
                                          "(is another server running there?)")
-        phones[0][0].request("GET", "/login/")
-        assert phones[0][0].getresponse().status == 200  # the first server goes on
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/login/")
+        assert conn.getresponse().status == 200  # the first server goes on
+        conn.close()
     finally:
-        for conn, _ in phones:
-            conn.close()
         proc.terminate()
         proc.wait(timeout=30)

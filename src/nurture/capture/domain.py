@@ -21,6 +21,7 @@ from nurture.accounts.enums import AuditAction
 from nurture.common.errors import DomainError
 from nurture.instruments import ResponseError, library
 from nurture.instruments import score as score_instrument
+from nurture.instruments.scoring import UNANSWERED_SAFETY
 from nurture.participants.enums import EnrollmentStatus
 from nurture.safety.domain import raise_alerts
 from nurture.safety.enums import AlertPath
@@ -285,9 +286,14 @@ def _evaluate(assessment: Assessment, instrument_id: str, now, *, final: bool, p
     before that the mother may still go back to it.
     """
     result = result or _score_saved(assessment, instrument_id, entry)
-    flags = [f for f in result.flags if final or f.rule != "safety_item_unanswered"]
-    alerts = raise_alerts(assessment, instrument_id, flags, now, path=path, by=by)
+    alerts = raise_alerts(assessment, instrument_id, _alerting(result.flags, final=final), now, path=path, by=by)
     return SaveResult(alerts, {f.topic for f in result.flags if f.severity == "urgent"})
+
+
+def _alerting(flags, *, final: bool) -> list:
+    """The flags that raise alerts: an unanswered safety item only once the assessment is
+    submitted (``final``); before that the mother may still go back to it."""
+    return [f for f in flags if final or f.rule != UNANSWERED_SAFETY]
 
 
 def safety_topics(assessment: Assessment, instruments: list[str] | None = None) -> dict[str, set[str]]:
@@ -300,9 +306,8 @@ def safety_topics(assessment: Assessment, instruments: list[str] | None = None) 
                    .values_list("instrument", flat=True).distinct())
     for instrument_id in instruments:
         if instrument_id in answered:
-            for flag in _score_saved(assessment, instrument_id).flags:
-                if flag.rule != "safety_item_unanswered":
-                    topics[flag.severity].add(flag.topic)
+            for flag in _alerting(_score_saved(assessment, instrument_id).flags, final=False):
+                topics[flag.severity].add(flag.topic)
     alerts = assessment.alerts.unresolved().filter(instrument__in=instruments).exclude(topic="unanswered")
     for severity, topic in alerts.values_list("severity", "topic"):
         topics[severity].add(topic)
@@ -370,7 +375,7 @@ def save_answers(assessment: Assessment, instrument_id: str, answers: dict[str, 
         starts = status in (AssessmentStatus.SCHEDULED, AssessmentStatus.INVITED)
         if plan.changes or starts:
             rows.next_version(assessment.pk, started=(AssessmentStatus.IN_PROGRESS.value, now) if starts else None)
-        if (by is not None and plan.changes) or any(f.rule != "safety_item_unanswered" for f in plan.result.flags):
+        if (by is not None and plan.changes) or _alerting(plan.result.flags, final=False):
             # An audit entry or an alert names the dyad, and an alert notes whether she has left
             # the study: read as it is now, under the lock.
             assessment = Assessment.objects.select_related("dyad").get(pk=assessment.pk)
