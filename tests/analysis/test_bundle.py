@@ -167,6 +167,18 @@ def test_ids_are_trimmed_and_never_split_by_case_or_spacing(bundle_dir):
     assert error.file == "participants.csv" and "differ only in case or spacing" in error.problem
 
 
+def test_an_id_refusal_names_both_rows_and_an_invisible_character_its_row(bundle_dir):
+    edit(bundle_dir / "participants.csv", "\nNC-00005,", "\nnc-00002 ,")
+    error = error_of(bundle_dir)
+    assert (error.file, error.row, error.column) == ("participants.csv", 6, "participant_id")
+    assert error.problem == ("'nc-00002' and 'NC-00002' (row 3) differ only in case or spacing; "
+                             "use one spelling for one identifier")
+    edit(bundle_dir / "participants.csv", "\nnc-00002 ,", "\nNC-000\u200b05,")
+    error = error_of(bundle_dir)
+    assert (error.row, error.column) == (6, "participant_id")
+    assert error.problem == "'NC-000\\u200b05' holds an invisible character (U+200B); retype it"
+
+
 def test_an_id_the_participants_file_does_not_know_is_refused(bundle_dir):
     edit(bundle_dir / "scores.csv", "\nNC-00001,pre,epds,total,", "\nNC-O0001,pre,epds,total,")
     error = error_of(bundle_dir)

@@ -316,26 +316,35 @@ def _dates(bundle: Bundle) -> None:
 
 
 def _check_identifiers(name: str, frame: pd.DataFrame, lines: np.ndarray) -> None:
-    """Refuse invisible characters in ids and two spellings of one id (case or spacing)."""
+    """Refuse invisible characters in ids and two spellings of one id (case or spacing).
+
+    Linear in the rows: the distinct ids are looked at once (one call clears the usual
+    table), and a row is searched for only to word a refusal.
+    """
     for column in ID_COLUMNS:
         if column not in frame.columns:
             continue
         values = frame[column]
         uniques = [u for u in pd.unique(values) if isinstance(u, str)]
-        seen: dict[str, str] = {}
-        for u in uniques:
+
+        def refuse(problem: str, u: str):
+            raise BundleError(problem, file=name, row=int(lines[_first((values == u).to_numpy())]), column=column)
+
+        # str.isprintable is False for every control, format, private-use and surrogate character
+        for u in ([] if "".join(uniques).isprintable() else uniques):
             bad = next((c for c in u if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")), None)
-            k = _first((values == u).to_numpy())
             if bad is not None:
-                raise BundleError(f"{u!r} holds an invisible character (U+{ord(bad):04X}); retype it", file=name,
-                                  row=int(lines[k]), column=column)
-            key = "".join(u.split()).casefold()
-            if key in seen and seen[key] != u:
+                refuse(f"{u!r} holds an invisible character (U+{ord(bad):04X}); retype it", u)
+        keys = ["".join(u.split()).casefold() for u in uniques]
+        if len(set(keys)) == len(keys):
+            continue  # the usual table: no two spellings of one id
+        seen: dict[str, str] = {}
+        for u, key in zip(uniques, keys, strict=True):
+            if key in seen:
                 other = _first((values == seen[key]).to_numpy())
-                raise BundleError(f"{u!r} and {seen[key]!r} (row {int(lines[other])}) differ only in case or "
-                                  "spacing; use one spelling for one identifier", file=name, row=int(lines[k]),
-                                  column=column)
-            seen.setdefault(key, u)
+                refuse(f"{u!r} and {seen[key]!r} (row {int(lines[other])}) differ only in case or spacing; "
+                       "use one spelling for one identifier", u)
+            seen[key] = u
 
 
 def _validate_table(name: str, frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
