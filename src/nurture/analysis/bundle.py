@@ -327,7 +327,7 @@ def _check_identifiers(name: str, frame: pd.DataFrame, lines: np.ndarray) -> Non
         values = frame[column]
         uniques = [u for u in pd.unique(values) if isinstance(u, str)]
 
-        def refuse(problem: str, u: str):
+        def refuse(problem: str, u: str, values=values, column=column):
             raise BundleError(problem, file=name, row=int(lines[_first((values == u).to_numpy())]), column=column)
 
         # str.isprintable is False for every control, format, private-use and surrogate character
