@@ -138,37 +138,42 @@ def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
     sizes, size_of = np.unique(n_i, return_inverse=True)
     n_sizes = len(sizes)
     per_size = np.bincount(size_of, minlength=n_sizes).astype(float)
-    m_xx = np.stack([sx[size_of == k].T @ sx[size_of == k] for k in range(n_sizes)])
+    # Flattened (p × p → p²) so that each evaluation weighs them with one matrix product.
+    m_xx = np.stack([(sx[size_of == k].T @ sx[size_of == k]).ravel() for k in range(n_sizes)])
     m_xy = np.stack([sx[size_of == k].T @ sy[size_of == k] for k in range(n_sizes)])
     m_yy = np.bincount(size_of, weights=sy**2, minlength=n_sizes)
+    xtx_flat = xtx.ravel()
     if nested:
         cell = cohort_of_group * n_sizes + size_of  # cohort × dyad size
-        h_x = _group_sums(sx, cell, n_cohorts * n_sizes).reshape(n_cohorts, n_sizes, p)
+        # cohort × column × dyad size, so that each evaluation weighs the sizes with one product
+        h_x = _group_sums(sx, cell, n_cohorts * n_sizes).reshape(n_cohorts, n_sizes, p).transpose(0, 2, 1).copy()
         h_y = np.bincount(cell, weights=sy, minlength=n_cohorts * n_sizes).reshape(n_cohorts, n_sizes)
         k_rows = np.bincount(cell, weights=n_i, minlength=n_cohorts * n_sizes).reshape(n_cohorts, n_sizes)
+    log1p, slogdet, solve = np.log1p, np.linalg.slogdet, np.linalg.solve
 
     def fit(params):
         gamma = math.exp(params[0])
         w = gamma / (1 + sizes * gamma)
-        a = xtx - np.tensordot(w, m_xx, axes=1)
+        a = (xtx_flat - w @ m_xx).reshape(p, p)
         b = xty - w @ m_xy
         c_yy = yty - w @ m_yy
-        logdet_v = float(per_size @ np.log1p(sizes * gamma))
+        logdet_v = float(per_size @ log1p(sizes * gamma))
         gamma_c = math.exp(params[1]) if nested else 0.0
         if nested and gamma_c > 0:
             u = 1 / (1 + sizes * gamma)  # A⁻¹ 1 on the rows of a dyad of each size
             s_c = k_rows @ u
-            hx = np.einsum("csp,s->cp", h_x, u)
+            hx = h_x @ u
             hy = h_y @ u
             v = gamma_c / (1 + gamma_c * s_c)
-            a = a - (hx * v[:, None]).T @ hx
-            b = b - (hx * v[:, None]).T @ hy
-            c_yy = c_yy - np.sum(v * hy**2)
-            logdet_v += float(np.sum(np.log1p(gamma_c * s_c)))
-        beta = np.linalg.solve(a, b)
+            vhx = hx.T * v
+            a = a - vhx @ hx
+            b = b - vhx @ hy
+            c_yy = c_yy - float(v @ (hy * hy))
+            logdet_v += float(log1p(gamma_c * s_c).sum())
+        beta = solve(a, b)
         q = c_yy - beta @ b
         sigma2 = q / (n_obs - p)
-        _, logdet_a = np.linalg.slogdet(a)
+        _, logdet_a = slogdet(a)
         criterion = (n_obs - p) * math.log(sigma2) + logdet_v + logdet_a
         return criterion, beta, sigma2, a, gamma, gamma_c
 
