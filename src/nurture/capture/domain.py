@@ -179,8 +179,7 @@ def resolve_token(token: str, now: dt.datetime | None = None) -> SurveyLink:
     now = now or timezone.now()
     if not token or len(token) > 100:
         raise InvalidLink("unknown")
-    link = (SurveyLink.objects.select_related("assessment")
-            .filter(token_hash=SurveyLink.hash_token(token)).first())
+    link = rows.link_by_hash(SurveyLink.hash_token(token))
     if link is None:
         raise InvalidLink("unknown")
     if link.revoked_at is not None:
@@ -229,8 +228,7 @@ def _canonical(item, value: str) -> str:
 
 def current_answers(assessment: Assessment, instrument_id: str, entry: Entry = Entry.FIRST) -> dict[str, str]:
     """Saved answers of one instrument: item id → value (first entry unless asked)."""
-    return dict(ItemResponse.objects.filter(assessment=assessment, instrument=instrument_id, entry=entry)
-                .values_list("item", "value"))
+    return rows.answers(assessment.pk, instrument_id, entry)
 
 
 def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[str, tuple[str, str]]:
