@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from nurture.capture import domain as capture
 from nurture.capture.enums import AssessmentStatus, Timepoint
-from nurture.capture.models import ItemResponse
+from nurture.capture.models import Assessment, ItemResponse
 from nurture.safety.models import Alert
 
 from .. import factories as f
@@ -430,3 +431,16 @@ def test_an_open_answer_too_long_comes_back_as_typed_and_a_nul_byte_is_dropped(c
     response = client.post(page(token, number), ratings | {"item-open_helpful": "El grupo\x00 me ayudó."})
     assert response.status_code == 302
     assert capture.current_answers(assessment, "feedback")["open_helpful"] == "El grupo me ayudó."
+
+
+def test_the_review_shows_each_answer_as_chosen_and_escapes_what_she_wrote(client, survey):
+    assessment, token = survey
+    Assessment.objects.filter(pk=assessment.pk).update(instruments=["epds", "feedback"])
+    client.post(page(token, 1), {"item-1": "1"})  # item 2 and the rest left blank
+    client.post(page(token, 2), {"item-open_helpful": '<b>The walks</b> & "the group"'})
+    review = client.get(f"/s/{token}/review/").content.decode()
+    first = re.search(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", review)
+    assert first.group(2) == "Second option"  # the label of what she chose, not its code
+    assert review.count("<dd>not answered</dd>") == 9 + 10  # epds 2–10; feedback's 8 ratings and 2 open
+    assert "<dd>&lt;b&gt;The walks&lt;/b&gt; &amp; &quot;the group&quot;</dd>" in review
+    assert "<b>The walks</b>" not in review

@@ -170,6 +170,14 @@ def _questions_html(items: list[dict], open_placeholder: str) -> str:
     return mark_safe("\n".join(parts))  # noqa: S308 — every part above is escaped
 
 
+def _answers_html(rows: list[dict], not_answered: str) -> str:
+    """A review section's questions and answers (the inside of its ``<dl>``), built directly
+    like :func:`_questions_html`: the review lists every question of the battery. Every text
+    is escaped here."""
+    return mark_safe("".join(  # noqa: S308 — every part is escaped
+        f"<dt>{escape(row['text'])}</dt><dd>{escape(row['answer'] or not_answered)}</dd>" for row in rows))
+
+
 def _context(request, link, lang, **extra):
     assessment = link.assessment
     return {"t": texts(lang), "lang": lang, "token_assessment": assessment, "pages": len(assessment.instruments),
@@ -368,7 +376,8 @@ def review(request, token):
                 missing.append(str(position))
         name = t["feedback_name"] if inst.id == "feedback" else inst.short_name
         n_rated = sum(1 for item in inst.items if item.kind != "text")
-        sections.append({"number": number, "name": name, "rows": rows, "missing": missing,
+        sections.append({"number": number, "name": name, "answers_html": _answers_html(rows, t["not_answered"]),
+                         "missing": missing,
                          "summary": t["all_answered"] if not missing else
                          t["answered_of"].format(answered=n_rated - len(missing), total=n_rated),
                          "missing_label": t["unanswered_list"].format(questions=", ".join(missing)),
