@@ -4,12 +4,14 @@
     .venv/bin/pip install pingouin   # only for the bootstrap comparison (not a dependency)
 
 For each size it writes a synthetic bundle (nurture.analysis.synthetic), then times:
-- the pilot size end to end as a user runs it: `nurture analyze` (all four outputs);
+- the pilot size end to end as a user runs it: `nurture analyze` (all four outputs), and
+  `nurture analyze --format json`;
 - the analysis (results.json only) for every size, in-process;
 - the BCa bootstrap of 8 measures (mean change and dz) against a loop of pingouin's
   ``compute_bootci`` with the same resamples count, and reports the ratio.
-Medians of --runs runs. Targets: pilot end to end < 5 s; 100,000 participants < 30 s;
-bootstrap at least 10× faster than the pingouin loop.
+Medians of --runs runs. Targets: pilot end to end ≤ 3 s for all four outputs and ≤ 1 s
+for results.json alone; 100,000 participants < 30 s; bootstrap at least 10× faster than
+the pingouin loop.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def main() -> None:
                    "--bootstrap", str(args.boot)]
             med, times = median_time(lambda cli=cli: subprocess.run(cli, check=True, capture_output=True), args.runs)
             print(f"n={n:>7,}  nurture analyze, all four outputs: median {med:.2f}s  "
+                  f"({', '.join(f'{t:.2f}' for t in times)})")
+            json_only = [*cli, "--format", "json"]
+            med, times = median_time(lambda c=json_only: subprocess.run(c, check=True, capture_output=True), args.runs)
+            print(f"n={n:>7,}  nurture analyze --format json: median {med:.2f}s  "
                   f"({', '.join(f'{t:.2f}' for t in times)})")
         bundle = load_bundle(folder)
         med, times = median_time(lambda b=bundle: analyse(b, catalogue, n_boot=args.boot, seed=1), args.runs)
