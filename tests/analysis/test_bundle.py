@@ -233,3 +233,10 @@ def test_an_empty_or_non_bundle_input(tmp_path):
     (tmp_path / "empty").mkdir()
     assert "holds none of the bundle files" in str(error_of(tmp_path / "empty"))
     assert "no such file or folder" in str(error_of(tmp_path / "nope"))
+
+
+def test_of_two_id_problems_the_first_in_the_file_is_told(bundle_dir):
+    edit(bundle_dir / "participants.csv", "\nNC-00005,", "\nNC-000\u200b05,")  # row 6
+    edit(bundle_dir / "participants.csv", "\nNC-00003,", "\nnc-00002,")  # row 4: NC-00002 is row 3
+    error = error_of(bundle_dir)
+    assert (error.row, error.column) == (4, "participant_id") and "differ only in case or spacing" in error.problem

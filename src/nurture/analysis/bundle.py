@@ -330,16 +330,16 @@ def _check_identifiers(name: str, frame: pd.DataFrame, lines: np.ndarray) -> Non
         def refuse(problem: str, u: str, values=values, column=column):
             raise BundleError(problem, file=name, row=int(lines[_first((values == u).to_numpy())]), column=column)
 
-        # str.isprintable is False for every control, format, private-use and surrogate character
-        for u in ([] if "".join(uniques).isprintable() else uniques):
+        keys = ["".join(u.split()).casefold() for u in uniques]
+        # str.isprintable is False for every control, format, private-use and surrogate
+        # character; with distinct keys, the usual table is cleared without a loop
+        if "".join(uniques).isprintable() and len(set(keys)) == len(keys):
+            continue
+        seen: dict[str, str] = {}
+        for u, key in zip(uniques, keys, strict=True):  # in order of first appearance: the first problem is told
             bad = next((c for c in u if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")), None)
             if bad is not None:
                 refuse(f"{u!r} holds an invisible character (U+{ord(bad):04X}); retype it", u)
-        keys = ["".join(u.split()).casefold() for u in uniques]
-        if len(set(keys)) == len(keys):
-            continue  # the usual table: no two spellings of one id
-        seen: dict[str, str] = {}
-        for u, key in zip(uniques, keys, strict=True):
             if key in seen:
                 other = _first((values == seen[key]).to_numpy())
                 refuse(f"{u!r} and {seen[key]!r} (row {int(lines[other])}) differ only in case or spacing; "

@@ -16,6 +16,7 @@ the ORM itself applies (:class:`_Rows`), so their values are the ORM's to the ty
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from django.db import connection
@@ -38,27 +39,34 @@ def _moment(model_meta, field: str, when):
 class _Rows:
     """Instances of ``model`` from its columns in a plain SELECT (``columns(alias)``): each
     value goes through the converters the ORM's compiler applies for the connection (the
-    backend's, then the field's), as ``QuerySet`` would, then ``Model.from_db``."""
+    backend's, then the field's), as ``QuerySet`` would, then ``Model.from_db``.
+
+    The converters are found once per thread: the backend's are methods of the thread's
+    own connection, which a thread keeps for its life (Django's connections are per thread)."""
 
     def __init__(self, model):
         self.model = model
         self.fields = model._meta.concrete_fields
         self.attnames = [f.attname for f in self.fields]
-        self._converters: dict[str, list] = {}
+        self._local = threading.local()
 
     def columns(self, alias: str) -> str:
         return ", ".join(f"{alias}.{_q(f.column)}" for f in self.fields)
 
-    def load(self, values) -> object:
-        converters = self._converters.get(connection.vendor)
-        if converters is None:  # found once per kind of database, as they depend only on it and the field
+    def _converters(self) -> list:
+        converters = getattr(self._local, "converters", None)
+        if converters is None:
             converters = []
             for k, field in enumerate(self.fields):
                 column = field.get_col(self.model._meta.db_table)
                 found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
                 if found:
                     converters.append((k, column, found))
-            self._converters[connection.vendor] = converters
+            self._local.converters = converters
+        return converters
+
+    def load(self, values) -> object:
+        converters = self._converters()
         values = list(values)
         for k, column, found in converters:
             for convert in found:
