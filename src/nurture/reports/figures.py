@@ -135,12 +135,73 @@ def attendance_by_week(attendance: dict) -> str:
 
 
 def _grid(plt, n: int, width: float = 6.6, height: float = 2.3):
+    """Small multiples, at most four to a row; :func:`_fit_grid` places them once drawn on."""
     cols = min(4, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width, height * rows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(rows, cols, figsize=(width, height * rows), squeeze=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
     return fig, list(axes.flat[:n])
+
+
+def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
+    """Margins and gaps of a grid of panels from the sizes of its texts, so that nothing
+    overlaps or is cut off: tick labels, axis labels and (wrapped) panel titles.
+
+    Constrained layout finds the same, but by laying out every tick of every panel several
+    times, which was most of the time of the report's figures; here only the texts are
+    measured. Sizes are in pixels of the figure; ``pad`` is in points.
+    """
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    rc, renderer = matplotlib.rcParams, fig.canvas.get_renderer()
+    px = fig.dpi / 72  # pixels per point
+    gap = pad * px
+    rows, cols = axes[0].get_subplotspec().get_gridspec().get_geometry()
+
+    def size(text: str, fontsize) -> tuple[float, float]:
+        # matplotlib gives every line the height of "lp" at least (the ascent of l, the descent of p)
+        prop = FontProperties(size=fontsize)
+        w, h, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+        return w, max(h, renderer.get_text_width_height_descent("lp", prop, ismath=False)[1])
+
+    def tick_labels(axis) -> list[str]:  # the labels the axis will draw, without drawing it
+        lo, hi = sorted(axis.get_view_interval())
+        slack = 1e-9 * (hi - lo)
+        locs = [v for v in axis.get_major_locator()() if lo - slack <= v <= hi + slack]
+        return [t for t in axis.get_major_formatter().format_ticks(locs) if t]
+
+    def label_space(label) -> float:  # an axis label and its pad
+        return size(label.get_text(), label.get_fontsize())[1] + rc["axes.labelpad"] * px if label.get_text() else 0.0
+
+    left = right = top = bottom = widest_title = 0.0
+    for ax in axes:
+        ticks = tick_labels(ax.yaxis)
+        left = max(left, max((size(t, rc["ytick.labelsize"])[0] for t in ticks), default=0.0)
+                   + (rc["ytick.major.size"] + rc["ytick.major.pad"]) * px + label_space(ax.yaxis.label))
+        ticks = tick_labels(ax.xaxis)
+        bottom = max(bottom, max((size(t, rc["xtick.labelsize"])[1] for t in ticks), default=0.0)
+                     + (rc["xtick.major.size"] + rc["xtick.major.pad"]) * px + label_space(ax.xaxis.label))
+        if ticks:  # the last x tick label is centred on its tick: half of it may stand out to the right
+            right = max(right, size(ticks[-1], rc["xtick.labelsize"])[0] / 2)
+        box = ax.title.get_window_extent(renderer)
+        top = max(top, box.height + rc["axes.titlepad"] * px)
+        widest_title = max(widest_title, box.width)
+    width, height = fig.get_size_inches() * fig.dpi
+    # A title wider than its panel stands out on both sides: into the margins, and between
+    # two panels by twice as much. The panel width and that overhang settle in a few rounds.
+    overhang = 0.0
+    for _ in range(3):
+        between = max(left + gap, 2 * overhang + gap)
+        edge_left, edge_right = max(left, overhang), max(right, overhang)
+        w = (width - 2 * gap - edge_left - edge_right - (cols - 1) * between) / cols
+        overhang = max(widest_title - w, 0.0) / 2
+    h_between = bottom + top + 2 * gap
+    h = (height - 2 * gap - top - bottom - (rows - 1) * h_between) / rows
+    fig.subplots_adjust(left=(gap + edge_left) / width, right=1 - (gap + edge_right) / width,
+                        bottom=(gap + bottom) / height, top=1 - (gap + top) / height,
+                        wspace=between / w, hspace=h_between / h)
 
 
 def _title(label: str, width: int = 28) -> str:
@@ -173,7 +234,8 @@ def paired_lines(pairs: pd.DataFrame, measures: list[dict]) -> str:
         ax.set_xticks([0, 1], ["Pre", "Post"])
         ax.set_xlim(-0.3, 1.3)
         direction = {True: "lower is better", False: "higher is better"}.get(m.get("lower_is_better"), "no direction")
-        ax.set_title(f"{_title(m['label'])}\n({direction}, n = {m['n']})", fontsize=7.5)
+        ax.set_title(f"{_title(m['label'])}\n({direction}, n = {m['n']})", fontsize=7.5, y=1.0)
+    _fit_grid(fig, axes)
     return _svg(fig)
 
 
@@ -221,5 +283,6 @@ def rc_scatter(pairs: pd.DataFrame, measures: list[dict]) -> str:
             ax.axhline(rc["clinical"]["cutoff"], color="#b44d12", lw=0.8, ls="--")
         ax.set_xlabel("Pre", fontsize=8)
         ax.set_ylabel("Post", fontsize=8)
-        ax.set_title(_title(m["label"]), fontsize=8)
+        ax.set_title(_title(m["label"]), fontsize=8, y=1.0)
+    _fit_grid(fig, axes)
     return _svg(fig)
