@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 FORMATS = ("json", "html", "pdf", "xlsx")
 
 
 def _warm_up() -> None:
-    """Import the report libraries (about a second) while the parent analyses."""
+    """Import what the figures and the PDF need (about a second and a half) while the
+    parent imports its own libraries and analyses."""
+    import pandas  # noqa: F401  (the paired scores arrive as a frame)
     import weasyprint  # noqa: F401
 
     from . import figures
@@ -31,22 +33,56 @@ def _pdf(html: str, path: Path) -> None:
     write_pdf(html, path)
 
 
-class _InProcess(Executor):
-    """Same interface as the process pool, for platforms without fork."""
+class _Done:
+    """A job already done (the in-process worker's answer)."""
 
-    def submit(self, fn, /, *args, **kwargs):
-        future: Future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
 
 
-def _report_worker(needed: bool) -> Executor:
-    # A second process renders figures and the PDF: on two cores this takes the import
-    # and drawing time of matplotlib and WeasyPrint off the critical path.
+class _InProcess:
+    """The worker's interface, run in this process: for one output without figures, or
+    platforms without fork."""
+
+    def submit(self, fn, *args):
+        return _Done(fn(*args))
+
+    def close(self, *, completed: bool) -> None:
+        pass
+
+
+class _Forked:
+    """A second process that draws the figures and the PDF. On two cores this takes the
+    import and drawing time of matplotlib and WeasyPrint off the critical path.
+
+    It is forked before the parent imports pandas and scipy, so that both import at once.
+    After a failure it is stopped rather than waited for, so the error is told at once.
+    """
+
+    def __init__(self):
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._pool.submit(_warm_up)
+
+    def submit(self, fn, *args):
+        return self._pool.submit(fn, *args)
+
+    def close(self, *, completed: bool) -> None:
+        if not completed:
+            stop = getattr(self._pool, "terminate_workers", None)  # Python 3.14
+            if stop is not None:
+                stop()
+                return
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _report_worker(needed: bool):
     if needed and "fork" in multiprocessing.get_all_start_methods():
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        pool.submit(_warm_up)
-        return pool
+        return _Forked()
     return _InProcess()
 
 
@@ -62,21 +98,24 @@ def analyze_path(source: Path, out_dir: Path, *, formats=FORMATS, n_boot: int = 
     ``on_safety`` receives the safety rule hits of the item responses (also written to
     ``results.json`` as ``"safety"``) before any report is drawn.
     """
-    from nurture.analysis.bundle import load_bundle
-    from nurture.instruments import library
-
-    from .catalogue import score_ranges
-
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
-    bundle = load_bundle(source, score_ranges=score_ranges(library()))
-    worker = _report_worker(bool({"html", "pdf"} & set(formats)))
+    worker = _report_worker(bool({"html", "pdf"} & set(formats)))  # first: it imports while we do
+    completed = False
     try:
+        from nurture.analysis.bundle import load_bundle
+        from nurture.instruments import library
+
+        from .catalogue import score_ranges
+
+        bundle = load_bundle(source, score_ranges=score_ranges(library()))
         options = {"primary": primary, "targets": targets, "group_size": group_size}
-        return _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, progress, on_safety)
+        written = _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, progress, on_safety)
+        completed = True
+        return written
     finally:
-        worker.shutdown(wait=True, cancel_futures=True)
+        worker.close(completed=completed)
 
 
 def _analyze(bundle, worker, out_dir, formats, n_boot, seed, criteria, options, progress,
