@@ -111,3 +111,21 @@ def test_bad_input_is_refused_clearly():
         random_intercept_lmm(np.zeros(len(y)), X, pid, list("abcd"))
     with pytest.raises(ValueError, match="nested"):
         random_intercept_lmm(y, X, pid, list("abcd"), cohorts=np.arange(len(y)) % 2)
+
+
+def test_dyad_variance_at_zero_is_fitted_without_a_warning(recwarn):
+    # Every dyad has the same mean (pre and post move in opposite directions), so the
+    # REML optimum puts no variance on dyads or cohorts: the fit is then ordinary least
+    # squares. The nested fit starts from the dyads-only optimum, at the lower bound:
+    # scipy warned "Initial guess is not within the specified bounds" on every such fit.
+    pid = np.repeat(np.arange(24), 2)
+    time = np.tile([0.0, 1.0], 24)
+    a = np.where(pid % 2 == 0, 1.0, -1.0) * (1 + pid % 3)
+    y = np.where(time == 0, 10 + a, 11 - a)
+    X = np.column_stack([np.ones(len(y)), time])
+    fit = random_intercept_lmm(y, X, pid, ["Intercept", "time"], cohorts=pid // 4)
+    assert [str(w.message) for w in recwarn] == []
+    beta, rss, *_ = np.linalg.lstsq(X, y, rcond=None)
+    assert values(fit, "estimate", ["Intercept", "time"]) == pytest.approx(beta, rel=1e-9)
+    assert fit["sigma2"] == pytest.approx(rss[0] / (len(y) - 2), rel=1e-6)
+    assert fit["tau2"] < 1e-6 and fit["tau2_cohort"] < 1e-6

@@ -185,7 +185,9 @@ def random_intercept_lmm(y, X, groups, names: list[str], cohorts=None) -> dict:
         # nlme converges more tightly than quasi-Newton defaults (and a cohort variance of 0 is a valid optimum).
         start = np.array([found.x, found.x - 1.0])
         simplex = np.array([start, start + [0.5, 0.0], start + [0.0, 1.5]])
-        best = optimize.minimize(lambda par: fit(par)[0], start, method="Nelder-Mead",
+        # The simplex is what Nelder–Mead starts from (clipped into the bounds by scipy); x0 is
+        # given inside them too, or scipy warns when the dyad variance sits at its lower bound.
+        best = optimize.minimize(lambda par: fit(par)[0], np.clip(start, -20, 10), method="Nelder-Mead",
                                  bounds=[(-20, 10), (-20, 10)],
                                  options={"xatol": 1e-9, "fatol": 1e-13 * max(1.0, abs(found.fun)),
                                           "maxiter": 1000, "initial_simplex": simplex})
