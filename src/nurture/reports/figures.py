@@ -152,6 +152,8 @@ def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
     times, which was most of the time of the report's figures; here only the texts are
     measured. Sizes are in pixels of the figure; ``pad`` is in points.
     """
+    import functools
+
     import matplotlib
     from matplotlib.font_manager import FontProperties
 
@@ -160,11 +162,15 @@ def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
     gap = pad * px
     rows, cols = axes[0].get_subplotspec().get_gridspec().get_geometry()
 
+    @functools.cache
+    def measured(text: str, fontsize) -> tuple[float, float]:
+        w, h, _ = renderer.get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)
+        return w, h
+
     def size(text: str, fontsize) -> tuple[float, float]:
         # matplotlib gives every line the height of "lp" at least (the ascent of l, the descent of p)
-        prop = FontProperties(size=fontsize)
-        w, h, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
-        return w, max(h, renderer.get_text_width_height_descent("lp", prop, ismath=False)[1])
+        w, h = measured(text, fontsize)
+        return w, max(h, measured("lp", fontsize)[1])
 
     def tick_labels(axis) -> list[str]:  # the labels the axis will draw, without drawing it
         lo, hi = sorted(axis.get_view_interval())
