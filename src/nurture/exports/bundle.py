@@ -167,10 +167,13 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
                      "date": str((s.date - cohort_start[s.cohort_id]).days) if deidentified else s.date.isoformat(),
                      "mode": s.mode, "held": str(s.date <= today).lower()} for s in sessions]
     code_of_session = {s.pk: s.code for s in sessions}
-    attendance = [{"participant_id": pid[a.dyad_id], "session_id": code_of_session[a.session_id],
-                   "status": a.status}
-                  for a in Attendance.objects.filter(dyad__in=[d.pk for d in dyads]).order_by("dyad__code", "session")
-                  if a.session_id in code_of_session]
+    # The large tables are read as plain rows (values_list): building a model instance per
+    # row was most of the time of a bundle (the evaluation page builds one on every view).
+    attendance = [{"participant_id": pid[dyad_id], "session_id": code_of_session[session_id], "status": status}
+                  for dyad_id, session_id, status in
+                  Attendance.objects.filter(dyad__in=[d.pk for d in dyads]).order_by("dyad__code", "session")
+                  .values_list("dyad_id", "session_id", "status")
+                  if session_id in code_of_session]
     fidelity = [{"session_id": code_of_session[f.session_id], "items_planned": len(f.planned),
                  "items_delivered": len(f.delivered)}
                 for f in FidelityChecklist.objects.filter(session_id__in=list(code_of_session)).order_by("session")]
@@ -182,19 +185,19 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
     text_items = {(inst.id, item.id) for inst in lib for item in inst.items if item.kind == "text"}
     responses = (ItemResponse.objects.filter(assessment__dyad__in=[d.pk for d in dyads], entry=Entry.FIRST,
                                              assessment__timepoint__in=["pre", "post"])
-                 .exclude(value="").select_related("assessment").order_by("assessment__dyad__code", "assessment",
-                                                                           "instrument", "id"))
+                 .exclude(value="").order_by("assessment__dyad__code", "assessment", "instrument", "id")
+                 .values_list("pk", "assessment__dyad_id", "assessment__timepoint", "instrument", "item", "value"))
     items, feedback, open_answers = [], [], []
-    for r in responses:
-        row = {"participant_id": pid[r.assessment.dyad_id], "timepoint": r.assessment.timepoint,
-               "instrument": r.instrument, "item": r.item, "value": r.value}
-        if (r.instrument, r.item) in text_items:
+    for response_pk, dyad_id, timepoint, instrument, item, value in responses:
+        row = {"participant_id": pid[dyad_id], "timepoint": timepoint, "instrument": instrument, "item": item,
+               "value": value}
+        if (instrument, item) in text_items:
             if deidentified and not free_text:
                 continue
             # The one redaction policy: names, contacts and addresses replaced, as coders see them.
-            answer = redact(r.value, names) if deidentified else r.value
-            feedback.append({"participant_id": row["participant_id"], "question": r.item, "text": answer,
-                             "themes": ";".join(coded["themes_of_response"].get(r.pk, []))})
+            answer = redact(value, names) if deidentified else value
+            feedback.append({"participant_id": row["participant_id"], "question": item, "text": answer,
+                             "themes": ";".join(coded["themes_of_response"].get(response_pk, []))})
             open_answers.append(row | {"value": answer})
             continue
         items.append(row)
@@ -207,15 +210,18 @@ def collect(by, study, *, deidentified: bool, free_text: bool = False,
                         "street addresses replaced; other identifying details may remain.")
     dyad_of = {d.pk: d for d in dyads}
     scores = []
-    for s in (Score.objects.current().filter(assessment__dyad__in=[d.pk for d in dyads],
-                                             assessment__status=AssessmentStatus.COMPLETED,
-                                             assessment__timepoint__in=["pre", "post"])
-              .select_related("assessment").order_by("assessment__dyad__code", "assessment", "instrument", "id")):
-        d = dyad_of[s.assessment.dyad_id]
-        done = timezone.localdate(s.assessment.completed_at) if s.assessment.completed_at else None
-        scores.append({"participant_id": pid[d.pk], "timepoint": s.assessment.timepoint, "instrument": s.instrument,
-                       "scale": s.scale, "score": "" if s.score is None else f"{s.score:g}", "n_items": s.n_items,
-                       "band": s.band, "administered_on": dyad_date(d, done)})
+    for dyad_id, timepoint, instrument, scale, score, n_items, band, completed_at in (
+            Score.objects.current().filter(assessment__dyad__in=[d.pk for d in dyads],
+                                           assessment__status=AssessmentStatus.COMPLETED,
+                                           assessment__timepoint__in=["pre", "post"])
+            .order_by("assessment__dyad__code", "assessment", "instrument", "id")
+            .values_list("assessment__dyad_id", "assessment__timepoint", "instrument", "scale", "score", "n_items",
+                         "band", "assessment__completed_at")):
+        d = dyad_of[dyad_id]
+        done = timezone.localdate(completed_at) if completed_at else None
+        scores.append({"participant_id": pid[d.pk], "timepoint": timepoint, "instrument": instrument,
+                       "scale": scale, "score": "" if score is None else f"{score:g}", "n_items": n_items,
+                       "band": band, "administered_on": dyad_date(d, done)})
     columns = {
         "participants.csv": list(people[0]) if people else ["participant_id", "cohort", "status"],
         "sessions.csv": ["session_id", "cohort", "week", "component", "date", "mode", "held"],
