@@ -138,10 +138,9 @@ def _grid(plt, n: int, width: float = 6.6, height: float = 2.3):
     """Small multiples, at most four to a row; :func:`_fit_grid` places them once drawn on."""
     cols = min(4, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width, height * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.axis("off")
-    return fig, list(axes.flat[:n])
+    fig = plt.figure(figsize=(width, height * rows))
+    grid = fig.add_gridspec(rows, cols)
+    return fig, [fig.add_subplot(grid[k // cols, k % cols]) for k in range(n)]  # no panel for the empty cells
 
 
 def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
