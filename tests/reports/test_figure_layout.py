@@ -50,7 +50,8 @@ def drawn(monkeypatch):
         renderer = fig.canvas.get_renderer()
         boxes = []
         for panel, ax in enumerate(a for a in fig.axes if a.axison):
-            texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *_drawn_ticks(ax.xaxis, 0), *_drawn_ticks(ax.yaxis, 1)]
+            texts = [ax.title, ax.xaxis.label, ax.yaxis.label, ax.xaxis.offsetText, ax.yaxis.offsetText,
+                     *_drawn_ticks(ax.xaxis, 0), *_drawn_ticks(ax.yaxis, 1)]
             boxes += [(panel, t.get_text(), t.get_window_extent(renderer))
                       for t in texts if t.get_visible() and t.get_text()]
             boxes.append((panel, "(plot area)", ax.get_window_extent(renderer)))
@@ -68,7 +69,8 @@ def _problems(figure_box, boxes) -> list[str]:
                 box.x1 > figure_box.x1 + 0.5 or box.y1 > figure_box.y1 + 0.5:
             found.append(f"panel {panel} {text!r} is cut off at the edge")
     for (p1, t1, b1), (p2, t2, b2) in itertools.combinations(boxes, 2):
-        if p1 != p2 and b1.overlaps(b2):
+        texts = "(plot area)" not in (t1, t2)
+        if b1.overlaps(b2) and (p1 != p2 or texts):  # within a panel, texts must not overlap each other either
             found.append(f"panel {p1} {t1!r} overlaps panel {p2} {t2!r}")
     return found
 
@@ -109,3 +111,25 @@ def test_panels_use_the_width_they_are_given():
     plot_width = sum(ax.get_window_extent(renderer).width for ax in axes)
     plt.close(fig)
     assert plot_width > 0.7 * fig.bbox.width
+
+
+def test_large_and_finely_spread_values_are_written_out_without_an_offset(drawn):
+    # matplotlib would print "1e8" or "+1" above an axis, where the panel title is.
+    pairs, measures = _pairs_and_measures(4, long_labels=False)
+    for k, transform in enumerate([lambda v: v * 1e7, lambda v: 1 + v * 1e-5, lambda v: 1e6 + v, lambda v: -v]):
+        rows = pairs["instrument"] == f"m{k}"
+        pairs.loc[rows, ["pre", "post"]] = transform(pairs.loc[rows, ["pre", "post"]].to_numpy(dtype=float))
+    figures.paired_lines(pairs, measures)
+    figures.rc_scatter(pairs, measures)
+    for figure_box, boxes in drawn:
+        assert _problems(figure_box, boxes) == []
+        assert not [text for _, text, _ in boxes if "e+" in text or "1e" in text or text.startswith("+")]
+
+
+def test_a_title_too_tall_for_the_figure_makes_it_taller(drawn):
+    pairs, measures = _pairs_and_measures(1, long_labels=False)
+    measures[0]["label"] = "An observed measure whose label goes on " * 15  # 600 characters: 22 lines
+    figures.paired_lines(pairs, measures)
+    (figure_box, boxes), = drawn
+    assert figure_box.height > 2.1 * 100  # the 2.1 inches asked for, at matplotlib's 100 dpi
+    assert _problems(figure_box, boxes) == []

@@ -149,12 +149,18 @@ def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
 
     Constrained layout finds the same, but by laying out every tick of every panel several
     times, which was most of the time of the report's figures; here only the texts are
-    measured. Sizes are in pixels of the figure; ``pad`` is in points.
+    measured. Numbers are written out in full (no "1e8" or "+1" offset above an axis, which
+    would meet the title), and an axis whose tick labels would run into each other gets
+    fewer ticks. Titles too wide for their panels narrow the panels, to half their width at
+    most (titles wider still may touch their neighbours', but none is cut off at an edge);
+    titles too tall make the figure taller.
+    Sizes are in pixels of the figure; ``pad`` is in points.
     """
     import functools
 
     import matplotlib
     from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
     rc, renderer = matplotlib.rcParams, fig.canvas.get_renderer()
     px = fig.dpi / 72  # pixels per point
@@ -180,7 +186,13 @@ def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
     def label_space(label) -> float:  # an axis label and its pad
         return size(label.get_text(), label.get_fontsize())[1] + rc["axes.labelpad"] * px if label.get_text() else 0.0
 
-    left = right = top = bottom = widest_title = 0.0
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_useOffset(False)
+                formatter.set_scientific(False)
+    left = right = top = bottom = widest_title = tallest_title = 0.0
     for ax in axes:
         ticks = tick_labels(ax.yaxis)
         left = max(left, max((size(t, rc["ytick.labelsize"])[0] for t in ticks), default=0.0)
@@ -191,22 +203,56 @@ def _fit_grid(fig, axes: list, pad: float = 4.0) -> None:
         if ticks:  # the last x tick label is centred on its tick: half of it may stand out to the right
             right = max(right, size(ticks[-1], rc["xtick.labelsize"])[0] / 2)
         box = ax.title.get_window_extent(renderer)
-        top = max(top, box.height + rc["axes.titlepad"] * px)
+        tallest_title = max(tallest_title, box.height)
         widest_title = max(widest_title, box.width)
+    top = tallest_title + rc["axes.titlepad"] * px
     width, height = fig.get_size_inches() * fig.dpi
-    # A title wider than its panel stands out on both sides: into the margins, and between
-    # two panels by twice as much. The panel width and that overhang settle in a few rounds.
-    overhang = 0.0
-    for _ in range(3):
-        between = max(left + gap, 2 * overhang + gap)
-        edge_left, edge_right = max(left, overhang), max(right, overhang)
-        w = (width - 2 * gap - edge_left - edge_right - (cols - 1) * between) / cols
+
+    def spacing(w: float, *, apart: bool) -> tuple[float, float, float]:
+        """Gap between panels and the two edge margins when panels are w wide: a title wider
+        than its panel stands out on both sides, into the margins and (when the titles are to
+        stay ``apart``) into the gaps between panels, twice."""
         overhang = max(widest_title - w, 0.0) / 2
+        return (max(left + gap, 2 * overhang + gap) if apart else left + gap), max(left, overhang), max(right, overhang)
+
+    def room(w: float, apart: bool) -> float:  # the panel width left over when panels are w wide
+        between, edge_left, edge_right = spacing(w, apart=apart)
+        return (width - 2 * gap - edge_left - edge_right - (cols - 1) * between) / cols
+
+    def widest_fitting(apart: bool) -> float:
+        lo, hi = 0.0, room(width, apart)  # room(w) - w only falls as w grows: halve towards where they meet
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if room(mid, apart) >= mid else (lo, mid)
+        return lo
+
+    w, apart = widest_fitting(True), True
+    if w < 0.5 * room(width, True):  # titles too long to stand apart beside panels of half their width:
+        w, apart = widest_fitting(False), False  # neighbours' titles may touch, none is cut off at an edge
+    between, edge_left, edge_right = spacing(w, apart=apart)
     h_between = bottom + top + 2 * gap
+    # Panels keep at least half the height asked for: tall titles make the figure taller.
+    h_min = 0.5 * height / rows
     h = (height - 2 * gap - top - bottom - (rows - 1) * h_between) / rows
+    if h < h_min:
+        h = h_min
+        height = 2 * gap + top + bottom + (rows - 1) * h_between + rows * h
+        fig.set_size_inches(width / fig.dpi, height / fig.dpi)
     fig.subplots_adjust(left=(gap + edge_left) / width, right=1 - (gap + edge_right) / width,
                         bottom=(gap + bottom) / height, top=1 - (gap + top) / height,
                         wspace=between / w, hspace=h_between / h)
+    for ax in axes:  # x tick labels closer together than they are wide: fewer ticks
+        locator = ax.xaxis.get_major_locator()
+        if not (isinstance(locator, MaxNLocator) and isinstance(ax.xaxis.get_major_formatter(), ScalarFormatter)):
+            continue
+        lo_x, hi_x = sorted(ax.xaxis.get_view_interval())
+        locs = sorted(v for v in locator() if lo_x <= v <= hi_x)
+        if len(locs) < 2:
+            continue
+        panel = ax.get_position().width * width
+        widest = max(size(t, rc["xtick.labelsize"])[0] for t in tick_labels(ax.xaxis)) + gap
+        if float(np.min(np.diff(locs))) / (hi_x - lo_x) * panel < widest:
+            locator.set_params(nbins=max(1, int(panel // widest)), min_n_ticks=1)
 
 
 def _title(label: str, width: int = 28) -> str:
