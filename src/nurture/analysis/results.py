@@ -25,20 +25,11 @@ from .efficacy import Catalogue, MeasureInfo, efficacy
 from .feasibility import feasibility, participant_characteristics
 from .harms import harms as harms_summary
 from .limitations import limitations
+from .measures import parse_measures
 from .planning import DEFAULT_TARGETS, planning_summary
 from .progression import assess, load_criteria
 
 SCHEMA = "nurture.results/3"
-
-
-def parse_measures(values) -> list[tuple[str, str]]:
-    """``["epds:total", "pss"]`` → ``[("epds", "total"), ("pss", "total")]``."""
-    out = []
-    for value in values or []:
-        instrument, _, scale = str(value).strip().partition(":")
-        if instrument:
-            out.append((instrument, scale or "total"))
-    return out
 
 
 def _progression(criteria: list[dict], feas: dict, accept: dict | None, harms: dict | None) -> list[dict]:

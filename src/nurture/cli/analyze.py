@@ -24,8 +24,9 @@ def analyze(
     summarised on stderr and listed in results.json under "safety"; nothing is stored
     and no alert is raised.
     """
-    from nurture.analysis.bundle import BundleError
-    from nurture.instruments.errors import ResponseError
+    # Nothing heavy before analyze_path: it forks its report worker first, which then imports
+    # matplotlib and WeasyPrint while this process imports pandas and scipy.
+    from nurture.analysis.measures import parse_measures
     from nurture.reports.run import FORMATS, analyze_path
 
     from .score import echo_safety
@@ -45,8 +46,6 @@ def analyze(
         fail("--targets: give effects between 0 and 5, e.g. 0.3,0.4,0.5")
     if group_size is not None and not 1 <= group_size <= 100:
         fail("--group-size must be between 1 and 100 dyads")
-    from nurture.analysis.results import parse_measures
-
     measures = parse_measures(primary.split(",")) if primary else None
     options = {"primary": measures, "targets": effects, "group_size": group_size}
     ensure_writable(output, folder=True)
@@ -64,7 +63,12 @@ def analyze(
         else:
             written = analyze_path(source, output, formats=formats, n_boot=bootstrap, seed=seed, criteria=criteria,
                                    progress=steps.append, on_safety=echo_safety, **options)
-    except (BundleError, ResponseError) as exc:
+    except ValueError as exc:  # BundleError and ResponseError are ValueErrors, and loaded by now
+        from nurture.analysis.bundle import BundleError
+        from nurture.instruments.errors import ResponseError
+
+        if not isinstance(exc, (BundleError, ResponseError)):
+            raise
         fail(str(exc))
     for path in written.values():
         typer.echo(str(path))
