@@ -1,8 +1,12 @@
 """The second process of `nurture analyze` (figures and the PDF): it answers, and a failure stops it."""
 
 import multiprocessing
+import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +64,48 @@ def test_without_figures_no_process_is_started(tmp_path):
     written = run.analyze_path(folder, tmp_path / "out", formats=("json",), n_boot=200)
     assert list(written) == ["json"]
     assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append(int(entry.name))
+        except OSError:  # a process that ended while we looked
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker learns of its parent's end from Linux")
+def test_a_killed_command_leaves_no_worker_behind(tmp_path):
+    folder = make_bundle(tmp_path / "bundle", n=26, seed=1)
+    command = subprocess.Popen([sys.executable, "-m", "nurture.cli", "analyze", str(folder), "-o",
+                                str(tmp_path / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and command.poll() is None:
+            workers = _children(command.pid)
+            time.sleep(0.02)
+        assert workers, "the report worker never started"
+        command.kill()  # SIGKILL: no handler in the command runs
+        command.wait()
+        deadline = time.monotonic() + 30
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        if command.poll() is None:
+            command.kill()
+        for w in workers:  # whatever the outcome, nothing is left running
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -54,6 +56,19 @@ class _InProcess:
         pass
 
 
+def _end_with(parent: int) -> None:
+    """In the worker: end when the command ends, however it ends (stopped by a signal or
+    killed), instead of drawing a report nobody will read. Linux tells a child when its
+    parent is gone (PR_SET_PDEATHSIG); elsewhere the worker ends when its queue closes."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the command ended before the line above took effect
+        os._exit(0)
+
+
 class _Forked:
     """A second process that draws the figures and the PDF. On two cores this takes the
     import and drawing time of matplotlib and WeasyPrint off the critical path.
@@ -63,7 +78,8 @@ class _Forked:
     """
 
     def __init__(self):
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_end_with, initargs=(os.getpid(),))
         self._pool.submit(_warm_up)
 
     def submit(self, fn, *args):
