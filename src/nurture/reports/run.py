@@ -59,7 +59,7 @@ class _InProcess:
 def _end_with(parent: int) -> None:
     """In the worker: end when the command ends, however it ends (stopped by a signal or
     killed), instead of drawing a report nobody will read. Linux tells a child when its
-    parent is gone (PR_SET_PDEATHSIG); elsewhere the worker ends when its queue closes."""
+    parent is gone (PR_SET_PDEATHSIG); elsewhere a killed command can leave the worker behind."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
