@@ -15,7 +15,8 @@ from nurture.analysis.synthetic import make_bundle
 from nurture.reports import run
 
 forking = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
-                             reason="without fork (Windows) the report worker runs in process: the last test")
+                             reason="Windows has no fork: there nurture analyze draws the report in its own process and "
+                                    "starts no worker (test_without_figures_no_process_is_started covers that path)")
 
 
 @forking
@@ -85,7 +86,9 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker learns of its parent's end from Linux")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="only Linux tells a process that its parent has ended (PR_SET_PDEATHSIG), and this "
+                           "test finds the worker through /proc; nurture's CI and servers run on Linux")
 def test_a_killed_command_leaves_no_worker_behind(tmp_path):
     folder = make_bundle(tmp_path / "bundle", n=26, seed=1)
     command = subprocess.Popen([sys.executable, "-m", "nurture.cli", "analyze", str(folder), "-o",
