@@ -377,9 +377,15 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
     from the jackknife (Efron 1987), where boot.ci uses regression estimates of the
     same influence values. The jackknife uses closed forms of the leave-one-out mean
     and SD, so the whole procedure is vectorized.
+
+    The differences are sorted first, so the intervals depend on the pairs and the seed
+    only, never on the order the pairs come in (which follows the pseudonyms, drawn anew
+    for every export). The order changed the last bits of sums, and a resample whose
+    mean equals the estimate counts as below it or not by those bits: one pair order
+    moved an endpoint of the same data by up to 0.01.
     """
     pre, post = _pairs(pre, post)
-    diff = post - pre
+    diff = np.sort(post - pre)
     n = len(diff)
     if n < 3:
         raise ValueError("a bootstrap needs at least three complete pairs")
