@@ -306,6 +306,10 @@ CACHES = {
                  # at most this many addresses' counts (a third culled beyond it): each unknown
                  # link lists the folder, so it stays small
                  "LOCATION": VAR_DIR / "throttle", "OPTIONS": {"MAX_ENTRIES": 10_000}},
+    # The evaluation reports last made (nurture.exports.bundle.live_report_html), about
+    # 250 kB each, under the digest of the data they were made from.
+    "reports": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reports",
+                "TIMEOUT": 12 * 3600, "OPTIONS": {"MAX_ENTRIES": 8}},
 }
 
 SESSION_COOKIE_AGE = env_int("NURTURE_SESSION_HOURS", 8) * 3600

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import json
+import re
 import zipfile
 
 import pytest
+import time_machine
 
 from nurture.accounts.models import AuditEvent
 from nurture.analysis.bundle import BundleError, load_bundle
@@ -159,6 +161,39 @@ def test_the_evaluation_page_and_downloads(study_data, client_for, tmp_path):
     assert client.post("/evaluation/bundle/", {"identified": "1"}).status_code == 403
     assert AuditEvent.objects.filter(action="export", user=study_data.researcher).count() == 1
     assert client_for(study_data.facilitator).get("/evaluation/").status_code == 403
+
+
+def test_the_evaluation_report_is_made_again_only_when_the_data_it_shows_change(study_data, client_for):
+    from django.core.cache import caches
+
+    caches["reports"].clear()
+    day = dt.datetime(2026, 1, 10, 10, 0, tzinfo=dt.UTC)
+
+    def report(user, minutes):
+        with time_machine.travel(day + dt.timedelta(minutes=minutes), tick=False):
+            response = client_for(user).get("/evaluation/report/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def made_at(html):
+        return re.search(r"generated (\S+)", html).group(1)
+
+    first = report(study_data.researcher, 0)
+    assert made_at(first) == "2026-01-10T10:00:00+00:00"
+    # Nothing changed: the same report, not made again (it would say 10:05).
+    assert report(study_data.researcher, 5) == first
+    # Another user who sees the same dyads gets the same report.
+    assert report(study_data.coordinator, 6) == first
+    # A user who sees other dyads gets a report of her own data, not the one kept.
+    other_site = report(study_data.outsider, 7)
+    assert made_at(other_site) == "2026-01-10T10:07:00+00:00" and other_site != first
+    # Any change to the data makes a new report, which shows it.
+    session = study_data.cohort2.sessions.get(week=1, component="mother")
+    program.record_attendance(None, session, study_data.dyad2, AttendanceStatus.PRESENT)
+    after = report(study_data.researcher, 10)
+    assert made_at(after) == "2026-01-10T10:10:00+00:00"
+    assert "Received the program (≥ 1 session): 1<" in first
+    assert "Received the program (≥ 1 session): 2<" in after
 
 
 def test_typed_reasons_are_free_text_too(study_data):

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import secrets
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,3 +383,48 @@ def live_bundle(by, study, *, deidentified: bool = True, today: dt.date | None =
 
     return load_bundle_files(render(collect(by, study, deidentified=deidentified, today=today)),
                              f"{study.slug} (live)")
+
+
+class _SharedKey(PseudonymKey):
+    """A pseudonym key that the request threads of one server process share."""
+
+    def __init__(self):
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def pseudonym_for(self, code: str) -> str:
+        with self._lock:
+            return super().pseudonym_for(code)
+
+
+#: The evaluation report's pseudonyms, for the life of this process. The report shows
+#: none, and the key is never saved or sent; kept, it makes the same data give the same
+#: bundle byte for byte, so a report already made from that bundle can be shown again.
+_LIVE_PSEUDONYMS = _SharedKey()
+
+
+def live_report_html(by, study, *, today: dt.date | None = None) -> str:
+    """The evaluation report (HTML) of the data ``by`` may see now, de-identified.
+
+    Making it takes seconds (the whole analysis, 5,000 bootstrap resamples, the figures),
+    so a report is kept (the ``reports`` cache, in each server process) under the digest
+    of the bundle it was made from — every file, the manifest but its export time — and
+    shown again while that bundle is the same: any change to the data this user sees, or
+    another user's narrower or wider view of it, or a new data date, is another bundle and
+    makes a new report. The analysis is a function of the bundle alone (seeded, and
+    independent of the order of its rows), so a kept report is the one that would be made.
+    """
+    from django.core.cache import caches
+
+    from nurture.analysis.bundle import load_bundle_files
+    from nurture.reports.run import report_html
+
+    files = render(collect(by, study, deidentified=True, pseudonyms=_LIVE_PSEUDONYMS, today=today))
+    manifest = json.loads(files["manifest.json"])  # it holds the SHA-256 of every other file
+    manifest.pop("exported_at", None)
+    key = "live-report:" + hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()
+    html = caches["reports"].get(key)
+    if html is None:
+        html = report_html(load_bundle_files(files, f"{study.slug} (live)"))
+        caches["reports"].set(key, html)
+    return html

@@ -49,11 +49,9 @@ def evaluation(request):
 @login_required
 def evaluation_report(request):
     """The full report (feasibility, acceptability, efficacy, harms, planning) of the current data, de-identified."""
-    from nurture.exports.bundle import live_bundle
-    from nurture.reports.run import report_html
+    from nurture.exports.bundle import live_report_html
 
-    study = _study(request)
-    return HttpResponse(report_html(live_bundle(request.user, study, deidentified=True)))
+    return HttpResponse(live_report_html(request.user, _study(request)))
 
 
 @login_required
