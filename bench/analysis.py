@@ -17,6 +17,8 @@ the pingouin loop.
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,6 +52,7 @@ def main() -> None:
 
     catalogue = build_catalogue(library())
     work = Path(tempfile.mkdtemp(prefix="nurture-bench-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # nothing left in the temporary folder
     for n in [int(s) for s in args.sizes.split(",")]:
         folder = make_bundle(work / f"b{n}", n=n, seed=1)
         if n <= 100:

@@ -18,8 +18,10 @@ is set, which is not how a user's installed copy runs.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,6 +53,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(nurture.__file__).parent)], check=True)
 
     work = Path(tempfile.mkdtemp(prefix="nurture-cli-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # nothing left in the temporary folder
     bundle = make_bundle(work / "pilot", n=26, seed=1)
     nurture = [sys.executable, "-m", "nurture.cli"]
     analyze = nurture + ["analyze", str(bundle), "-o", str(work / "out"), "--bootstrap", str(args.bootstrap)]

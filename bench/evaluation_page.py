@@ -18,7 +18,9 @@ so ratios travel between machines.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("NURTURE_DATABASE_URL", None)
     os.environ["NURTURE_VAR_DIR"] = tempfile.mkdtemp(prefix="nurture-evaluation-")
+    atexit.register(shutil.rmtree, os.environ["NURTURE_VAR_DIR"], ignore_errors=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
     subprocess.run([sys.executable, "-m", "nurture.cli", "init"], check=True, capture_output=True)
     import django

@@ -21,9 +21,11 @@ same machine as the server and take part of its cores.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -223,6 +225,7 @@ def main() -> None:
     sizes = [int(n) for n in args.participants.split(",")]
     servers = args.servers.split(",")
     var = Path(tempfile.mkdtemp(prefix="nurture-load-"))
+    atexit.register(shutil.rmtree, var, ignore_errors=True)  # nothing left in the temporary folder
     env = {k: v for k, v in os.environ.items() if k not in {"NURTURE_DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["NURTURE_VAR_DIR"] = str(var)
     subprocess.run([sys.executable, "-m", "nurture.cli", "init"], env=env, check=True, capture_output=True)

@@ -9,7 +9,9 @@ program battery, or the given instruments on a screening assessment. Returns the
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 def survey_links(n: int, prefix: str, instruments: list[str] | None = None) -> list[tuple[object, str]]:
     os.environ.pop("NURTURE_DATABASE_URL", None)
     os.environ["NURTURE_VAR_DIR"] = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, os.environ["NURTURE_VAR_DIR"], ignore_errors=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "nurture.settings"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
