@@ -90,3 +90,18 @@ def test_a_save_locks_the_assessment_and_the_dyad_together(client, survey):
     first = sql[next(i for i, s in enumerate(sql) if s.startswith("SAVEPOINT")) + 1]
     assert first.startswith("SELECT") and f"JOIN {connection.ops.quote_name(Dyad._meta.db_table)}" in first
     assert first.endswith(" FOR UPDATE") == connection.features.has_select_for_update
+
+
+@pytest.mark.parametrize("instruments", [["gad7"], ["epds", "gad7", "pss", "kpcs", "rses", "pbq", "ibqr_vsf"]])
+def test_the_review_page_reads_her_answers_once_however_many_questionnaires(client, survey, instruments):
+    assessment, token = survey
+    assessment.instruments = instruments
+    assessment.save(update_fields=["instruments"])
+    capture.save_answers(assessment, "gad7", f.all_items("gad7", 1))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/s/{token}/review/")
+    assert response.status_code == 200
+    assert writes(captured.captured_queries) == ["SELECT", "SELECT"]  # the link, then every saved answer
+    html = response.content.decode()
+    # what she saved is shown under its questionnaire, and the others as not answered yet
+    assert html.count("All answered") == 1 and html.count(">0 of ") == len(instruments) - 1

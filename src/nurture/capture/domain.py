@@ -231,6 +231,11 @@ def current_answers(assessment: Assessment, instrument_id: str, entry: Entry = E
     return rows.answers(assessment.pk, instrument_id, entry)
 
 
+def every_current_answer(assessment: Assessment, entry: Entry = Entry.FIRST) -> dict[str, dict[str, str]]:
+    """Saved answers of every instrument, in one read: instrument → item id → value."""
+    return rows.all_answers(assessment.pk, entry)
+
+
 def _upsert(assessment, instrument_id, answers, by, entry=Entry.FIRST) -> dict[str, tuple[str, str]]:
     """Write answers; returns {item: (old, new)} for values that changed."""
     return _write(assessment, instrument_id, answers, by, entry)[0]

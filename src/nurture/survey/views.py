@@ -365,9 +365,10 @@ def review(request, token):
         return redirect("survey:done", token=token)
     t = texts(lang)
     sections = []
+    saved = capture.every_current_answer(assessment)
     for number, instrument_id in enumerate(assessment.instruments, start=1):
         inst = library().get(instrument_id)
-        answers = capture.current_answers(assessment, instrument_id)
+        answers = saved.get(instrument_id, {})
         rows, missing = [], []
         for position, item in enumerate(_page_items(inst, lang, answers), start=1):
             chosen = next((o["label"] for o in item["options"] if o["value"] == item["value"]), item["value"])
