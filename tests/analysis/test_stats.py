@@ -169,6 +169,34 @@ def test_bootstrap_does_not_depend_on_the_order_of_the_pairs(continuous):
             assert stats.bootstrap_paired(pre[order], post[order], n_boot=2000) == first
 
 
+def test_bootstrap_ties_with_the_estimate_are_decided_by_value_not_by_rounding():
+    # Many resamples of questionnaire scores have a mean equal to the estimate; whether they
+    # fell below it used to depend on the last bits of a sum. Then adding 0.1 to every post
+    # score (every change 0.1 larger) moved the upper limit by 0.115 beyond the 0.1, and
+    # item-mean scores (thirds) one point higher on both occasions, the same changes, moved it by 0.022.
+    pre = np.array([8, 6, 8, 11, 9, 12, 9, 19, 19, 9, 16, 11, 16, 19, 17, 11, 12, 17, 10, 6, 10, 10, 6, 7, 10, 18.])
+    post = np.array([6, 5, 5, 7, 5, 7, 4, 17, 18, 4, 18, 9, 18, 19, 15, 8, 9, 13, 9, 3, 8, 6, 6, 8, 9, 13.])
+    base = stats.bootstrap_paired(pre, post)["mean_ci95"]
+    for shift in (0.1, 0.3, 1.0):
+        assert stats.bootstrap_paired(pre, post + shift)["mean_ci95"] == pytest.approx(
+            [base[0] + shift, base[1] + shift], abs=1e-9)
+    rng = np.random.default_rng(11)
+    for _ in range(40):  # (more than half of these moved when ties were decided by the last bit)
+        pre = rng.integers(5, 20, 26).astype(float)
+        post = pre + rng.integers(-5, 3, 26)
+        base = stats.bootstrap_paired(pre, post)["mean_ci95"]
+        for shift in (0.1, 0.3, 0.7):
+            assert stats.bootstrap_paired(pre, post + shift)["mean_ci95"] == pytest.approx(
+                [base[0] + shift, base[1] + shift], abs=1e-9)
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        pre = np.round(rng.integers(3, 22, 30) / 3, 12)  # the mean of three items
+        post = np.round((pre * 3 + rng.integers(-4, 3, 30)) / 3, 12)
+        higher, same = stats.bootstrap_paired(pre + 1, post + 1), stats.bootstrap_paired(pre, post)
+        for key in ("mean_ci95", "dz_ci95"):
+            assert higher[key] == pytest.approx(same[key], abs=1e-9)
+
+
 def test_rankdata_gives_average_ranks_for_ties():
     from scipy.stats import rankdata
 

@@ -347,12 +347,20 @@ def norm_inter(t: np.ndarray, alpha) -> np.ndarray:
     return out
 
 
+#: Relative difference within which a resampled statistic counts as equal to the estimate.
+TIE = 1e-9
+
+
 def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) -> list[float] | None:
     boots = boots[np.isfinite(boots)]
     if len(boots) == 0:
         return None
     # As boot.ci: the share strictly below the estimate (a resample equal to it is not "below").
-    prop = np.sum(boots < theta_hat) / len(boots)
+    # Scores take few values, so many resamples equal the estimate in exact arithmetic; in
+    # floating point their last bits would decide which side they fall on, and the
+    # interval of the same data would move with the order or the offset of the scores.
+    tie = TIE * max(abs(theta_hat), float(np.max(np.abs(boots))))
+    prop = np.sum(boots < theta_hat - tie) / len(boots)
     if prop <= 0 or prop >= 1:
         return None
     z0 = _norm_ppf(prop)
@@ -364,6 +372,20 @@ def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) ->
         alphas.append(_norm_cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))
     lo, hi = norm_inter(boots, alphas)
     return [float(lo), float(hi)]
+
+
+def _snapped(values: np.ndarray, digits: int = 10) -> np.ndarray:
+    """Values equal to ``digits`` significant digits (of the largest) made exactly equal.
+
+    A score of 2⅓ is 2.3333333333333335 or 2.333333333333333 depending on how it was
+    computed, so two changes of ⅔ can differ in their last bit: the bootstrap must take
+    them as one value (the same resamples, the same ties with the estimate).
+    """
+    scale = float(np.max(np.abs(values))) if len(values) else 0.0
+    if not (scale > 0 and np.isfinite(scale)):
+        return values
+    step = 10.0 ** (np.floor(np.log10(scale)) - (digits - 1))
+    return np.round(values / step) * step
 
 
 def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, level: float = 0.95) -> dict:
@@ -380,12 +402,14 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
 
     The differences are sorted first, so the intervals depend on the pairs and the seed
     only, never on the order the pairs come in (which follows the pseudonyms, drawn anew
-    for every export). The order changed the last bits of sums, and a resample whose
-    mean equals the estimate counts as below it or not by those bits: one pair order
-    moved an endpoint of the same data by up to 0.01.
+    for every export). Differences equal to 10 significant digits are taken as equal, and
+    a resampled statistic within a relative 1e-9 of the estimate as equal to it (not
+    below it), as they are in exact arithmetic: otherwise the last bits of a sum decided
+    ties, and the same data in another order, or scale scores one point higher (the
+    same changes), moved an endpoint by up to 0.02.
     """
     pre, post = _pairs(pre, post)
-    diff = np.sort(post - pre)
+    diff = np.sort(_snapped(post - pre))
     n = len(diff)
     if n < 3:
         raise ValueError("a bootstrap needs at least three complete pairs")
