@@ -196,6 +196,25 @@ def test_the_evaluation_report_is_made_again_only_when_the_data_it_shows_change(
     assert "Received the program (≥ 1 session): 2<" in after
 
 
+def test_a_kept_evaluation_report_is_shown_only_in_the_language_it_was_made_in(study_data, client_for):
+    # The language formats the report's numbers (α = 0.05 / 0,05 in the planning section).
+    from django.core.cache import caches
+
+    caches["reports"].clear()
+    day = dt.datetime(2026, 1, 10, 10, 0, tzinfo=dt.UTC)
+
+    def made_at(language, minutes):
+        client = client_for(study_data.coordinator)
+        client.cookies["nurture_language"] = language
+        with time_machine.travel(day + dt.timedelta(minutes=minutes), tick=False):
+            html = client.get("/evaluation/report/").content.decode()
+        return re.search(r"generated (\S+)", html).group(1)
+
+    assert made_at("es", 0) == "2026-01-10T10:00:00+00:00"
+    assert made_at("en", 5) == "2026-01-10T10:05:00+00:00"  # made in English, not the Spanish one shown
+    assert made_at("es", 6) == "2026-01-10T10:00:00+00:00" and made_at("en", 7) == "2026-01-10T10:05:00+00:00"
+
+
 def test_typed_reasons_are_free_text_too(study_data):
     from nurture.participants import domain as participants
     from nurture.participants.enums import EnrollmentStatus

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nurture.accounts import audit, redaction, scoping
 from nurture.accounts.enums import AuditAction, Role
@@ -409,9 +409,9 @@ def live_report_html(by, study, *, today: dt.date | None = None) -> str:
     Making it takes seconds (the whole analysis, 5,000 bootstrap resamples, the figures),
     so a report is kept (the ``reports`` cache, in each server process) under the digest
     of the bundle it was made from — every file, the manifest but its export time — and
-    shown again while that bundle is the same: any change to the data this user sees, or
-    another user's narrower or wider view of it, or a new data date, is another bundle and
-    makes a new report. The analysis is a function of the bundle alone (seeded, and
+    shown again while that bundle is the same, in the same language: any change to the data
+    this user sees, or another user's narrower or wider view of it, or a new data date, is
+    another bundle and makes a new report. The analysis is a function of the bundle alone (seeded, and
     independent of the order of its rows), so a kept report is the one that would be made.
     """
     from django.core.cache import caches
@@ -422,6 +422,8 @@ def live_report_html(by, study, *, today: dt.date | None = None) -> str:
     files = render(collect(by, study, deidentified=True, pseudonyms=_LIVE_PSEUDONYMS, today=today))
     manifest = json.loads(files["manifest.json"])  # it holds the SHA-256 of every other file
     manifest.pop("exported_at", None)
+    # and the page's language, which formats its numbers (0.05 / 0,05)
+    manifest["language"] = translation.get_language()
     key = "live-report:" + hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()
     html = caches["reports"].get(key)
     if html is None:
