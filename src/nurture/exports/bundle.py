@@ -411,8 +411,8 @@ def live_report_html(by, study, *, today: dt.date | None = None) -> str:
     of the bundle it was made from — every file, the manifest but its export time — and
     shown again while that bundle is the same, in the same language: any change to the data
     this user sees, or another user's narrower or wider view of it, or a new data date, is
-    another bundle and makes a new report. The analysis is a function of the bundle alone (seeded, and
-    independent of the order of its rows), so a kept report is the one that would be made.
+    another bundle and makes a new report. The report is a function of the bundle's bytes
+    alone (the bootstrap is seeded), so a kept report is the one that would be made.
     """
     from django.core.cache import caches
 
