@@ -351,7 +351,10 @@ def norm_inter(t: np.ndarray, alpha) -> np.ndarray:
 TIE = 1e-9
 
 
-def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) -> list[float] | None:
+def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float, scale: float
+         ) -> list[float] | None:
+    """``scale``: the size of the statistic's rounding errors, relative to the float epsilon
+    (the estimate's magnitude, or more where it is near zero)."""
     boots = boots[np.isfinite(boots)]
     if len(boots) == 0:
         return None
@@ -359,7 +362,7 @@ def _bca(theta_hat: float, boots: np.ndarray, jack: np.ndarray, level: float) ->
     # Scores take few values, so many resamples equal the estimate in exact arithmetic; in
     # floating point their last bits would decide which side they fall on, and the
     # interval of the same data would move with the order or the offset of the scores.
-    tie = TIE * max(abs(theta_hat), float(np.max(np.abs(boots))))
+    tie = TIE * max(abs(theta_hat), scale)
     prop = np.sum(boots < theta_hat - tie) / len(boots)
     if prop <= 0 or prop >= 1:
         return None
@@ -429,8 +432,12 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
     mean_hat = float(diff.mean())
     sd_hat = float(diff.std(ddof=1))
     dz_hat = mean_hat / sd_hat if sd_hat > 0 else None
+    spread = float(np.max(np.abs(diff)))
     return {
         "n_boot": n_boot, "seed": seed,
-        "mean_ci95": _bca(mean_hat, means, jack_mean, level),
-        "dz_ci95": None if dz_hat is None or np.isnan(jack_dz).any() else _bca(dz_hat, dzs, jack_dz, level),
+        # a resampled mean is a sum of differences over n: its rounding errors are on the scale
+        # of the largest difference; a resampled dz carries that error divided by the SD
+        "mean_ci95": _bca(mean_hat, means, jack_mean, level, scale=spread),
+        "dz_ci95": None if dz_hat is None or np.isnan(jack_dz).any() else
+        _bca(dz_hat, dzs, jack_dz, level, scale=spread / sd_hat),
     }
