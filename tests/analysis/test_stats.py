@@ -197,6 +197,21 @@ def test_bootstrap_ties_with_the_estimate_are_decided_by_value_not_by_rounding()
             assert higher[key] == pytest.approx(same[key], abs=1e-9)
 
 
+def test_a_resample_of_one_repeated_difference_has_no_dz():
+    # Its SD is 0, but the sums left a rounding residue of 2e-16: its dz came out as -6e7 and
+    # made the lower limit -63,270,843. boot.ci leaves such (infinite) replicates out.
+    result = stats.bootstrap_paired(np.array([5, 14, 4]) / 6, np.array([1, 18, 4]) / 6)
+    lo, hi = result["dz_ci95"]  # the differences -2/3, 0, 2/3: dz 0
+    assert -2 < lo < 0 < hi < 2
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n = int(rng.integers(3, 6))
+        pre = rng.integers(0, 20, n) / 3
+        post = (pre * 3 + rng.integers(-3, 4, n)) / 3
+        dz = stats.bootstrap_paired(pre, post, n_boot=1000)["dz_ci95"]
+        assert dz is None or max(map(abs, dz)) < 100
+
+
 def test_rankdata_gives_average_ranks_for_ties():
     from scipy.stats import rankdata
 

@@ -421,18 +421,24 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
     rng = np.random.default_rng(seed)
     sums, sumsq = _resample_sums(diff, n_boot, rng)
     means = sums / n
+    spread = float(np.max(np.abs(diff)))
+    # A variance that is 0 in exact arithmetic (a resample of one repeated difference) comes
+    # out of these sums as a rounding residue of a few ε·spread²: taken as 0, so its dz is
+    # undefined and left out, as boot.ci leaves out non-finite replicates (not ±6e7).
+    zero = 1e-12 * spread**2
+    variances = np.maximum(sumsq - n * means**2, 0) / (n - 1)
+    sds = np.sqrt(np.where(variances > zero, variances, 0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sds = np.sqrt(np.maximum(sumsq - n * means**2, 0) / (n - 1))
         dzs = np.where(sds > 0, means / sds, np.nan)
     s1, s2 = diff.sum(), (diff * diff).sum()
     jack_mean = (s1 - diff) / (n - 1)
     jack_var = np.maximum((s2 - diff * diff) - (n - 1) * jack_mean**2, 0) / (n - 2)
+    jack_var = np.where(jack_var > zero, jack_var, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         jack_dz = np.where(jack_var > 0, jack_mean / np.sqrt(jack_var), np.nan)
     mean_hat = float(diff.mean())
     sd_hat = float(diff.std(ddof=1))
     dz_hat = mean_hat / sd_hat if sd_hat > 0 else None
-    spread = float(np.max(np.abs(diff)))
     return {
         "n_boot": n_boot, "seed": seed,
         # a resampled mean is a sum of differences over n: its rounding errors are on the scale
