@@ -387,7 +387,10 @@ def _snapped(values: np.ndarray, digits: int = 10) -> np.ndarray:
     scale = float(np.max(np.abs(values))) if len(values) else 0.0
     if not (scale > 0 and np.isfinite(scale)):
         return values
-    step = 10.0 ** (np.floor(np.log10(scale)) - (digits - 1))
+    decimals = int(digits - 1 - np.floor(np.log10(scale)))
+    if 0 <= decimals <= 22:  # 10**decimals is exact: a value that is already a short decimal stays as it is
+        return np.round(values * 10.0**decimals) / 10.0**decimals
+    step = 10.0 ** -decimals
     return np.round(values / step) * step
 
 
