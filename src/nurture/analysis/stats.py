@@ -411,8 +411,8 @@ def bootstrap_paired(pre, post, n_boot: int = 5000, seed: int | None = 2024, lev
     for every export). Differences equal to 10 significant digits are taken as equal, and
     a resampled statistic within a relative 1e-9 of the estimate as equal to it (not
     below it), as they are in exact arithmetic: otherwise the last bits of a sum decided
-    ties, and the same data in another order, or scale scores one point higher (the
-    same changes), moved an endpoint by up to 0.02.
+    ties, and the same data in another order moved an endpoint by up to 0.01, and every
+    post score 0.1 higher (every change 0.1 larger) by 0.1 more than the 0.1.
     """
     pre, post = _pairs(pre, post)
     diff = np.sort(_snapped(post - pre))
