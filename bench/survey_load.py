@@ -6,7 +6,10 @@ Sets up a throwaway SQLite database with the demo study (`nurture init`, once), 
 each server and each crowd size: issues a survey link per mother, starts `nurture serve`
 on loopback exactly as a user does, and runs one client per mother, each on its own
 keep-alive connection: open the link, answer every page (GET + POST each), review,
-submit. With `--think 0` nobody pauses (the worst case). It reports throughput, p50 /
+submit. With `--think 0` nobody pauses (the worst case). With think time, the server
+closes a connection left idle longer than its keep-alive time; a client then sends its
+request again on a new connection, as browsers do, and the wait counts from the first
+attempt. It reports throughput, p50 /
 p95 / max latency per request, the mothers who never got through (any request refused,
 failed or timed out, or the submission not acknowledged), then checks the database:
 every acknowledged submission must be completed with every answer (lost = 0).
@@ -16,6 +19,11 @@ The yardstick, measured in the same run with the same crowd: the same command wi
 lines print the ratios. Goals on 2 cores with SQLite: 50 mothers ≥ 250 req/s with p95 ≤
 200 ms; 200 mothers all complete with p95 ≤ 500 ms, nothing lost. The clients run on the
 same machine as the server and take part of its cores.
+
+The floor, measured in the same run after each crowd with no think time: as many clients,
+each making as many requests as a mother made, every one `GET /login/` — the lightest page
+the app serves — on the first server. It is what the server can do before any survey work:
+a goal the floor misses cannot be met by making the survey cheaper.
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ class Participant:
         self.path, self.latencies, self.lock = path, latencies, lock
         self.cookies: dict[str, str] = {}
         self.acknowledged = False
+        self.reused = False  # the connection has carried a request and is kept alive
+        self.reconnects = 0
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -64,9 +74,21 @@ class Participant:
             data = urllib.parse.urlencode(body, doseq=True)
             headers |= {"Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://{self.conn.host}:{self.conn.port}"}
         start = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            if not self.reused:
+                raise
+            # The server closed this idle keep-alive connection (after `nurture serve`'s
+            # keep-alive time) before it read the request: as a browser does, send it once
+            # more on a new connection. The wait counts from the first attempt.
+            self.conn.close()
+            self.reconnects += 1
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
+        self.reused = not response.will_close
         elapsed = time.perf_counter() - start
         with self.lock:
             self.latencies.append(elapsed)
@@ -100,6 +122,21 @@ class Participant:
         token = PASS.search(html).group(1)
         status, location, _ = self.request("POST", self.path + "review/", {"link_pass": token})
         self.acknowledged = status == 302 and location.endswith("/done/")
+
+
+class LightPage(Participant):
+    """The floor's client: as many requests as a mother's whole battery, each `GET /login/`
+    — the lightest page the app serves (no database: gunicorn, the middleware, a small
+    template). No page of the survey can cost less."""
+
+    requests = 19
+
+    def run(self) -> None:
+        for _ in range(self.requests):
+            status, _, _ = self.request("GET", "/login/")
+            if status != 200:
+                raise RuntimeError(f"/login/ answered {status}")
+        self.acknowledged = True
 
 
 def _idle_seconds() -> float:
@@ -145,9 +182,10 @@ def issue_links(env: dict, count: int) -> list[tuple[int, str]]:
     return [(int(pk), token) for pk, token in (line.split() for line in out.strip().splitlines())]
 
 
-def crowd(env: dict, server: str, count: int, args) -> dict:
-    """One crowd of ``count`` mothers against a fresh `nurture serve --server SERVER`."""
-    links = issue_links(env, count)
+def crowd(env: dict, server: str, count: int, args, *, floor_requests: int = 0) -> dict:
+    """One crowd of ``count`` mothers against a fresh `nurture serve --server SERVER`; with
+    ``floor_requests``, as many clients each making that many `GET /login/` (the floor)."""
+    links = [(0, "")] * count if floor_requests else issue_links(env, count)
     port = free_port()
     command = [sys.executable, "-m", "nurture.cli", "serve", "--port", str(port), "--server", server,
                "--escalate-every", "0"]
@@ -169,6 +207,11 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
         lock = threading.Lock()
         people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
                   for i, (_, token) in enumerate(links)]
+        if floor_requests:
+            people = [LightPage(port, "/login/", latencies, lock, seed=i, timeout=args.timeout)
+                      for i in range(count)]
+            for p in people:
+                p.requests = floor_requests
         errors = []
 
         def run(p):
@@ -191,20 +234,24 @@ def crowd(env: dict, server: str, count: int, args) -> dict:
     finally:
         server_proc.terminate()
         server_proc.wait(timeout=60)
-    completed, with_answers = map(int, django_script(env, (
-        "from nurture.capture.models import Assessment\n"
-        f"ids = {[pk for pk, _ in links]}\n"
-        "done = Assessment.objects.filter(pk__in=ids, status='completed')\n"
-        "print(done.count(), sum(a.responses.count() > 100 for a in done))\n"
-    )).split())
+    if floor_requests:  # nothing stored: every client that got all its pages through counts
+        completed = with_answers = sum(p.acknowledged for p in people)
+    else:
+        completed, with_answers = map(int, django_script(env, (
+            "from nurture.capture.models import Assessment\n"
+            f"ids = {[pk for pk, _ in links]}\n"
+            "done = Assessment.objects.filter(pk__in=ids, status='completed')\n"
+            "print(done.count(), sum(a.responses.count() > 100 for a in done))\n"
+        )).split())
     acknowledged = sum(p.acknowledged for p in people)
+    reconnects = sum(p.reconnects for p in people)
     ordered = sorted(latencies)
     return {
         "server": server, "mothers": count, "requests": len(latencies), "wall": wall,
         "rps": len(latencies) / wall, "p50": statistics.median(ordered),
         "p95": ordered[int(0.95 * (len(ordered) - 1))], "max": ordered[-1],
         "never_through": count - acknowledged, "acknowledged": acknowledged, "completed": completed,
-        "with_answers": with_answers, "lost": acknowledged - with_answers, "errors": errors,
+        "with_answers": with_answers, "lost": acknowledged - with_answers, "errors": errors, "reconnects": reconnects,
         "server_cpu_ms": 1000 * server_cpu / max(len(latencies), 1),
         "client_cpu_ms": 1000 * client_cpu / max(len(latencies), 1),
         "idle": idle / (wall * (os.cpu_count() or 1)),
@@ -221,6 +268,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a mother spends on a page before sending it (0 = hammer the server)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a client waits for one answer")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the floor (the same crowd, every request `GET /login/` on the first server)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.participants.split(",")]
     servers = args.servers.split(",")
@@ -233,23 +282,35 @@ def main() -> None:
           f"cores: {os.cpu_count()}  think time per page: {args.think:g}s")
     results = {}
     for count in sizes:
-        for server in servers:
-            r = crowd(env, server, count, args)
-            results[server, count] = r
-            print(f"{server:>9} {count:>4} mothers: {r['requests']:>6} requests in {r['wall']:6.1f}s "
+        runs = [(server, 0) for server in servers]
+        for server, floor_requests in runs:
+            r = crowd(env, server, count, args, floor_requests=floor_requests)
+            results[server, count, floor_requests > 0] = r
+            if args.floor and not floor_requests and server == servers[0] and not args.think:
+                runs.append((server, round(r["requests"] / count)))  # the floor, after the mothers
+            label = "/login/" if floor_requests else server
+            who = "clients" if floor_requests else "mothers"
+            print(f"{label:>9} {count:>4} {who}: {r['requests']:>6} requests in {r['wall']:6.1f}s "
                   f"{r['rps']:6.0f} req/s  p50 {1000 * r['p50']:5.0f} ms  p95 {1000 * r['p95']:5.0f} ms  "
                   f"max {1000 * r['max']:6.0f} ms  never got through: {r['never_through']}  "
                   f"acknowledged: {r['acknowledged']}  complete in database: {r['with_answers']}  "
                   f"lost: {r['lost']}", flush=True)
             print(f"{'':>15} CPU per request: server {r['server_cpu_ms']:.1f} ms, clients {r['client_cpu_ms']:.1f} ms; "
-                  f"cores idle {100 * r['idle']:.0f}% of the time", flush=True)
+                  f"cores idle {100 * r['idle']:.0f}% of the time; idle connections the server closed "
+                  f"(the request sent again, as browsers do): {r['reconnects']}", flush=True)
             for e in sorted(set(r["errors"]))[:3]:
                 print("     ", e)
+    for count in sizes:
+        floor = results.get((servers[0], count, True))
+        if floor:
+            print(f"floor at {count}: the same crowd, every request the lightest page (GET /login/) on {servers[0]}: "
+                  f"{floor['rps']:.0f} req/s, p95 {1000 * floor['p95']:.0f} ms, server CPU "
+                  f"{floor['server_cpu_ms']:.1f} ms per request — no survey page can be served faster")
     if len(servers) > 1:
         base = servers[-1]
         for count in sizes:
             for server in servers[:-1]:
-                a, b = results[server, count], results[base, count]
+                a, b = results[server, count, False], results[base, count, False]
                 print(f"ratio {server}/{base} at {count} mothers: throughput ×{a['rps'] / b['rps']:.2f}  "
                       f"p95 ×{a['p95'] / b['p95']:.2f}")
 
