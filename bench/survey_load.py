@@ -44,6 +44,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from nurture.cli.serve import KEEPALIVE_SECONDS
+
 PASS = re.compile(r'name="link_pass" value="([^"]+)"')  # a hidden field of every survey form
 RADIO = re.compile(r'name="(item-[^"]+)" value="([^"]+)"')
 
@@ -65,6 +67,7 @@ class Participant:
         self.cookies: dict[str, str] = {}
         self.acknowledged = False
         self.reused = False  # the connection has carried a request and is kept alive
+        self.answered_at = 0.0  # when its last answer arrived
         self.reconnects = 0
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str, str]:
@@ -78,17 +81,18 @@ class Participant:
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
         except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            if not self.reused:
-                raise
-            # The server closed this idle keep-alive connection (after `nurture serve`'s
-            # keep-alive time) before it read the request: as a browser does, send it once
+            # (KEEPALIVE_SECONDS: how long `nurture serve` keeps an idle connection open)
+            if not self.reused or start - self.answered_at < 0.9 * KEEPALIVE_SECONDS:
+                raise  # not a connection the server closed for being idle: a failure, reported
+            # The server closed this keep-alive connection, idle for longer than `nurture
+            # serve` keeps one, before it read the request: as a browser does, send it once
             # more on a new connection. The wait counts from the first attempt.
             self.conn.close()
             self.reconnects += 1
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
-        self.reused = not response.will_close
+        self.reused, self.answered_at = not response.will_close, time.perf_counter()
         elapsed = time.perf_counter() - start
         with self.lock:
             self.latencies.append(elapsed)
@@ -182,10 +186,10 @@ def issue_links(env: dict, count: int) -> list[tuple[int, str]]:
     return [(int(pk), token) for pk, token in (line.split() for line in out.strip().splitlines())]
 
 
-def crowd(env: dict, server: str, count: int, args, *, floor_requests: int = 0) -> dict:
+def crowd(env: dict, server: str, count: int, args, *, floor_requests: int | None = None) -> dict:
     """One crowd of ``count`` mothers against a fresh `nurture serve --server SERVER`; with
     ``floor_requests``, as many clients each making that many `GET /login/` (the floor)."""
-    links = [(0, "")] * count if floor_requests else issue_links(env, count)
+    links = [(0, "")] * count if floor_requests is not None else issue_links(env, count)
     port = free_port()
     command = [sys.executable, "-m", "nurture.cli", "serve", "--port", str(port), "--server", server,
                "--escalate-every", "0"]
@@ -207,7 +211,7 @@ def crowd(env: dict, server: str, count: int, args, *, floor_requests: int = 0) 
         lock = threading.Lock()
         people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
                   for i, (_, token) in enumerate(links)]
-        if floor_requests:
+        if floor_requests is not None:
             people = [LightPage(port, "/login/", latencies, lock, seed=i, timeout=args.timeout)
                       for i in range(count)]
             for p in people:
@@ -234,7 +238,7 @@ def crowd(env: dict, server: str, count: int, args, *, floor_requests: int = 0) 
     finally:
         server_proc.terminate()
         server_proc.wait(timeout=60)
-    if floor_requests:  # nothing stored: every client that got all its pages through counts
+    if floor_requests is not None:  # nothing stored: every client that got all its pages through counts
         completed = with_answers = sum(p.acknowledged for p in people)
     else:
         completed, with_answers = map(int, django_script(env, (
@@ -282,15 +286,23 @@ def main() -> None:
           f"cores: {os.cpu_count()}  think time per page: {args.think:g}s")
     results = {}
     for count in sizes:
-        runs = [(server, 0) for server in servers]
+        runs: list[tuple[str, int | None]] = [(server, None) for server in servers]
         for server, floor_requests in runs:
+            floor = floor_requests is not None
             r = crowd(env, server, count, args, floor_requests=floor_requests)
-            results[server, count, floor_requests > 0] = r
-            if args.floor and not floor_requests and server == servers[0] and not args.think:
-                runs.append((server, round(r["requests"] / count)))  # the floor, after the mothers
-            label = "/login/" if floor_requests else server
-            who = "clients" if floor_requests else "mothers"
-            print(f"{label:>9} {count:>4} {who}: {r['requests']:>6} requests in {r['wall']:6.1f}s "
+            results[server, count, floor] = r
+            if args.floor and not floor and server == servers[0] and not args.think:
+                runs.append((server, max(1, round(r["requests"] / count))))  # the floor, after the mothers
+            if floor:
+                print(f"  /login/ {count:>4} clients: {r['requests']:>6} requests in {r['wall']:6.1f}s "
+                      f"{r['rps']:6.0f} req/s  p50 {1000 * r['p50']:5.0f} ms  p95 {1000 * r['p95']:5.0f} ms  "
+                      f"max {1000 * r['max']:6.0f} ms  clients that got every page: {r['acknowledged']}", flush=True)
+                print(f"{'':>15} CPU per request: server {r['server_cpu_ms']:.1f} ms, clients {r['client_cpu_ms']:.1f} "
+                      f"ms; cores idle {100 * r['idle']:.0f}% of the time", flush=True)
+                for e in sorted(set(r["errors"]))[:3]:
+                    print("     ", e)
+                continue
+            print(f"{server:>9} {count:>4} mothers: {r['requests']:>6} requests in {r['wall']:6.1f}s "
                   f"{r['rps']:6.0f} req/s  p50 {1000 * r['p50']:5.0f} ms  p95 {1000 * r['p95']:5.0f} ms  "
                   f"max {1000 * r['max']:6.0f} ms  never got through: {r['never_through']}  "
                   f"acknowledged: {r['acknowledged']}  complete in database: {r['with_answers']}  "
