@@ -209,9 +209,10 @@ def crowd(env: dict, server: str, count: int, args, *, floor_requests: int | Non
         server_before = _tree_cpu_seconds(server_proc.pid)
         latencies: list[float] = []
         lock = threading.Lock()
-        people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
-                  for i, (_, token) in enumerate(links)]
-        if floor_requests is not None:
+        if floor_requests is None:
+            people = [Participant(port, f"/s/{token}/", latencies, lock, args.think, seed=i, timeout=args.timeout)
+                      for i, (_, token) in enumerate(links)]
+        else:
             people = [LightPage(port, "/login/", latencies, lock, seed=i, timeout=args.timeout)
                       for i in range(count)]
             for p in people:
