@@ -127,3 +127,57 @@ def test_a_mother_completes_the_survey_on_a_phone_in_spanish_and_staff_acknowled
     assert urgent["status"] == "acknowledged" and urgent["acknowledged"] is not None
     assert sorted((n["channel"], n["to"], n["status"]) for n in urgent["notifications"]) == [
         ("email", "oncall@example.org", "sent"), ("sms", "+15550100100", "sent")]
+
+
+ANSWERS_SAVED = """
+import sys
+from nurture.cli.common import setup_django
+setup_django()
+from nurture.capture.models import ItemResponse
+print(ItemResponse.objects.filter(assessment__dyad__code=sys.argv[1], assessment__timepoint="post",
+                                  instrument="epds").count())
+"""
+
+FIND_ANOTHER_DYAD = """
+from nurture.cli.common import setup_django
+setup_django()
+from nurture.participants.models import Dyad
+other = Dyad.objects.get(code="NC-0057")
+print(Dyad.objects.filter(cohort=other.cohort, status="enrolled").exclude(pk=other.pk)
+      .exclude(assessments__timepoint="post").order_by("-code").values_list("code", flat=True).first())
+"""
+
+
+def test_a_mother_who_pauses_longer_than_the_server_keeps_her_connection_loses_nothing(server, browser):
+    # `nurture serve` closes a connection left idle for KEEPALIVE_SECONDS; the phone's next
+    # request (the save of a ticked answer, then the page) must go through on a new one.
+    import sys
+
+    from nurture.cli.serve import KEEPALIVE_SECONDS
+
+    code = subprocess.run([sys.executable, "-c", FIND_ANOTHER_DYAD], env=server["env"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    link = subprocess.run(server["nurture"] + ["survey-link", code, "post"], env=server["env"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="en-US")
+    page = phone.new_page()
+    page.goto(link)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start").click()
+    pause = (KEEPALIVE_SECONDS + 1.5) * 1000
+    page.wait_for_timeout(pause)  # reading the first question
+    questions = page.locator("fieldset.question")
+    questions.nth(0).locator("label.option").last.click()
+    page.get_by_text("Answer saved.").wait_for()
+    asked = questions.count()
+    for i in range(1, asked):
+        questions.nth(i).locator("label.option").last.click()  # the EPDS's last boxes carry no risk
+    page.wait_for_timeout(pause)  # checking her answers before going on
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
+    assert page.url.endswith("/p/2/") and page.locator(".pager").inner_text().startswith("Page 2 of")
+    saved = subprocess.run([sys.executable, "-c", ANSWERS_SAVED, code], env=server["env"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert asked == 10 and saved == "10"  # every EPDS answer arrived
+    phone.close()
