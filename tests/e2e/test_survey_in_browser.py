@@ -6,6 +6,7 @@ answers are saved as she ticks them; EPDS item 10 with a risk response brings he
 the question at once and the crisis page after the page, with tap-to-call and tap-to-text
 links in Spanish and English. The cohort's facilitator then sees the alert at the top of
 her page and acknowledges it, and the server has sent the on-call messages by itself.
+A mother who pauses longer than the server keeps her connection open loses nothing.
 """
 
 import subprocess
