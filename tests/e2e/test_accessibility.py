@@ -6,26 +6,16 @@ alone — switching language mid-page without losing what she ticked."""
 import importlib.util
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .helpers import log_in
+from .helpers import free_dyad, log_in, open_survey_on_phone
 
 pytestmark = pytest.mark.e2e
 
 AXE = Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"
 SERIOUS = {"serious", "critical"}
-FIND_DYAD = """
-from nurture.cli.common import setup_django
-setup_django()
-from nurture.participants.models import Dyad
-other = Dyad.objects.get(code="NC-0057")
-print(Dyad.objects.filter(cohort=other.cohort, status="enrolled").exclude(pk=other.pk)
-      .exclude(assessments__timepoint="post").order_by("code").values_list("code", flat=True).first())
-"""
 
 
 def serious_violations(page) -> list[str]:
@@ -79,15 +69,9 @@ def answer_page_by_keyboard(page, last_option: bool) -> None:
 
 
 def test_the_survey_is_accessible_and_can_be_completed_with_the_keyboard_alone(server, browser):
-    code = subprocess.run([sys.executable, "-c", FIND_DYAD], env=server["env"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    code = free_dyad(server)
     assert re.fullmatch(r"NC-\d{4}", code)
-    link = subprocess.run(server["nurture"] + ["survey-link", code, "post"], env=server["env"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                bypass_csp=True)
-    page = phone.new_page()
-    page.goto(link)
+    phone, page, _ = open_survey_on_phone(server, browser, code, bypass_csp=True)
     problems = serious_violations(page)
     tab_to(page, lambda e: e["tag"] == "A" and "/p/1/" in page.evaluate("() => document.activeElement.href"))
     with page.expect_navigation():

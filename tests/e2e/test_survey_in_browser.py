@@ -10,11 +10,12 @@ A mother who pauses longer than the server keeps her connection open loses nothi
 """
 
 import subprocess
+import sys
 import time
 
 import pytest
 
-from .helpers import log_in
+from .helpers import free_dyad, log_in, open_survey_on_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +39,8 @@ def tap_targets_ok(page, selector: str) -> list[str]:
 
 def test_a_mother_completes_the_survey_on_a_phone_in_spanish_and_staff_acknowledge_the_alert(server, browser):
     # The demo's cohort 5 is in progress: dyad NC-0057 has not had a post-assessment yet.
-    link = subprocess.run(server["nurture"] + ["survey-link", "NC-0057", "post"], env=server["env"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    phone, page, link = open_survey_on_phone(server, browser, "NC-0057", locale="es-US")
     assert link.startswith(server["base"])
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                locale="es-US")
-    page = phone.new_page()
-    page.goto(link)
     with page.expect_navigation():
         page.get_by_role("link", name="Español").click()
     with page.expect_navigation():
@@ -139,31 +135,14 @@ print(ItemResponse.objects.filter(assessment__dyad__code=sys.argv[1], assessment
                                   instrument="epds").count())
 """
 
-FIND_ANOTHER_DYAD = """
-from nurture.cli.common import setup_django
-setup_django()
-from nurture.participants.models import Dyad
-other = Dyad.objects.get(code="NC-0057")
-print(Dyad.objects.filter(cohort=other.cohort, status="enrolled").exclude(pk=other.pk)
-      .exclude(assessments__timepoint="post").order_by("-code").values_list("code", flat=True).first())
-"""
-
 
 def test_a_mother_who_pauses_longer_than_the_server_keeps_her_connection_loses_nothing(server, browser):
     # `nurture serve` closes a connection left idle for KEEPALIVE_SECONDS; the phone's next
     # request (the save of a ticked answer, then the page) must go through on a new one.
-    import sys
-
     from nurture.cli.serve import KEEPALIVE_SECONDS
 
-    code = subprocess.run([sys.executable, "-c", FIND_ANOTHER_DYAD], env=server["env"], capture_output=True,
-                          text=True, check=True).stdout.strip()
-    link = subprocess.run(server["nurture"] + ["survey-link", code, "post"], env=server["env"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                locale="en-US")
-    page = phone.new_page()
-    page.goto(link)
+    code = free_dyad(server, last=True)  # the accessibility test takes the first
+    phone, page, _ = open_survey_on_phone(server, browser, code, locale="en-US")
     with page.expect_navigation():
         page.get_by_role("link", name="Start").click()
     pause = (KEEPALIVE_SECONDS + 1.5) * 1000
